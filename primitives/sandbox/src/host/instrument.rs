@@ -1,0 +1,384 @@
+//! Deterministic gas and stack-height metering by rewriting the module.
+//!
+//! Three mutable globals are appended to the module (and exported under reserved names so the
+//! host can read and set them on both engines):
+//! - `gas` (`i64`): gas left. Every *segment* (a run of instructions up to and including a
+//!   control instruction: `block loop if else end br br_if br_table return call call_indirect
+//!   unreachable`) is charged its instruction count (1 unit per original Wasm instruction) up
+//!   front, at its first instruction. A loop body is a new segment, so every iteration pays.
+//!   If the gas left is smaller than the charge, `reason := 1` and `unreachable`; the gas left
+//!   is not touched, so it is the same on every engine.
+//! - `stack` (`i32`): a stack-height counter. At entry each function adds its cost
+//!   `2 + params + locals + instructions` (the instruction count bounds the operand stack) and
+//!   traps with `reason := 2` when the sum exceeds the configured limit; on every exit it
+//!   subtracts the cost again. Exits are `return` and the end of the body; branches to the
+//!   function's own label are covered by wrapping the original body in a `block` whose end is
+//!   followed by the exit code.
+//! - `reason` (`i32`): why the instrumented code executed `unreachable` (0 = the module's own).
+//!
+//! The instrumenter records, per function, which instrumented code offset corresponds to which
+//! original code offset, so engine backtraces can be reported in terms of the original module.
+
+use super::validate::{IntType, ModuleInfo};
+use crate::{Config, Error};
+use wasm_encoder::{
+	reencode::{Reencode, RoundtripReencoder},
+	BlockType, CodeSection, ConstExpr, Encode, ExportKind, ExportSection, Function, GlobalSection,
+	GlobalType, Instruction, RawSection, ValType,
+};
+use wasmparser::{Operator, Parser, Payload};
+
+/// Export names starting with this are reserved for the instrumentation.
+pub const RESERVED_PREFIX: &str = "__sandbox";
+/// Export name of the gas global.
+pub const GAS_EXPORT: &str = "__sandbox_gas";
+/// Export name of the stack-height global.
+pub const STACK_EXPORT: &str = "__sandbox_stack";
+/// Export name of the trap-reason global.
+pub const REASON_EXPORT: &str = "__sandbox_reason";
+/// `reason` value: out of gas.
+pub const REASON_OUT_OF_GAS: i32 = 1;
+/// `reason` value: stack-height limit exceeded.
+pub const REASON_STACK: i32 = 2;
+
+/// Maps instrumented code offsets back to the original module.
+#[derive(Clone, Debug, Default)]
+pub struct OffsetMap {
+	funcs: Vec<FuncMap>,
+}
+
+#[derive(Clone, Debug)]
+struct FuncMap {
+	/// Absolute offset of the first instruction in the instrumented module.
+	start: u32,
+	/// Absolute end of the body in the instrumented module.
+	end: u32,
+	/// `(offset relative to start, original absolute offset)`, ascending.
+	entries: Vec<(u32, u32)>,
+}
+
+impl OffsetMap {
+	/// The original module's code offset of the instruction at `offset` of the instrumented
+	/// module (injected code maps to the original instruction it was injected for).
+	pub fn to_original(&self, offset: u32) -> Option<u32> {
+		let idx = self.funcs.partition_point(|f| f.start <= offset).checked_sub(1)?;
+		let func = &self.funcs[idx];
+		if offset >= func.end {
+			return None;
+		}
+		let rel = offset - func.start;
+		let entry = func.entries.partition_point(|(r, _)| *r <= rel).checked_sub(1)?;
+		Some(func.entries[entry].1)
+	}
+
+	/// Approximate heap size in bytes (for the cache's accounting).
+	pub fn size(&self) -> usize {
+		self.funcs.iter().map(|f| 16 + f.entries.len() * 8).sum()
+	}
+}
+
+/// An instrumented module.
+#[derive(Debug)]
+pub struct Instrumented {
+	/// The instrumented code.
+	pub code: Vec<u8>,
+	/// Instrumented → original code offsets.
+	pub offset_map: OffsetMap,
+	/// What validation found out about the module.
+	pub info: ModuleInfo,
+}
+
+fn val_type(ty: IntType) -> ValType {
+	match ty {
+		IntType::I32 => ValType::I32,
+		IntType::I64 => ValType::I64,
+	}
+}
+
+fn is_control(op: &Operator) -> bool {
+	matches!(
+		op,
+		Operator::Block { .. }
+			| Operator::Loop { .. }
+			| Operator::If { .. }
+			| Operator::Else
+			| Operator::End
+			| Operator::Br { .. }
+			| Operator::BrIf { .. }
+			| Operator::BrTable { .. }
+			| Operator::Return
+			| Operator::Call { .. }
+			| Operator::CallIndirect { .. }
+			| Operator::Unreachable
+	)
+}
+
+struct Globals {
+	gas: u32,
+	stack: u32,
+	reason: u32,
+}
+
+fn emit(bytes: &mut Vec<u8>, instrs: &[Instruction]) {
+	for i in instrs {
+		i.encode(bytes);
+	}
+}
+
+fn gas_charge(bytes: &mut Vec<u8>, g: &Globals, cost: i64) {
+	emit(
+		bytes,
+		&[
+			Instruction::GlobalGet(g.gas),
+			Instruction::I64Const(cost),
+			Instruction::I64LtS,
+			Instruction::If(BlockType::Empty),
+			Instruction::I32Const(REASON_OUT_OF_GAS),
+			Instruction::GlobalSet(g.reason),
+			Instruction::Unreachable,
+			Instruction::End,
+			Instruction::GlobalGet(g.gas),
+			Instruction::I64Const(cost),
+			Instruction::I64Sub,
+			Instruction::GlobalSet(g.gas),
+		],
+	);
+}
+
+fn stack_enter(bytes: &mut Vec<u8>, g: &Globals, cost: i32, limit: i32) {
+	emit(
+		bytes,
+		&[
+			Instruction::GlobalGet(g.stack),
+			Instruction::I32Const(cost),
+			Instruction::I32Add,
+			Instruction::GlobalSet(g.stack),
+			Instruction::GlobalGet(g.stack),
+			Instruction::I32Const(limit),
+			Instruction::I32GtU,
+			Instruction::If(BlockType::Empty),
+			Instruction::I32Const(REASON_STACK),
+			Instruction::GlobalSet(g.reason),
+			Instruction::Unreachable,
+			Instruction::End,
+		],
+	);
+}
+
+fn stack_exit(bytes: &mut Vec<u8>, g: &Globals, cost: i32) {
+	emit(
+		bytes,
+		&[
+			Instruction::GlobalGet(g.stack),
+			Instruction::I32Const(cost),
+			Instruction::I32Sub,
+			Instruction::GlobalSet(g.stack),
+		],
+	);
+}
+
+/// Instrument one function body. Returns the function and its `(relative instrumented
+/// offset, original offset)` entries.
+fn instrument_body(
+	body: &wasmparser::FunctionBody,
+	params: usize,
+	result: Option<IntType>,
+	g: &Globals,
+	stack_limit: i32,
+) -> Result<(Function, Vec<(u32, u32)>), Error> {
+	let bad = |_| Error::InvalidModule;
+	let mut locals = Vec::new();
+	let mut n_locals = 0u64;
+	for local in body.get_locals_reader().map_err(bad)? {
+		let (count, ty) = local.map_err(bad)?;
+		let ty = match ty {
+			wasmparser::ValType::I32 => ValType::I32,
+			wasmparser::ValType::I64 => ValType::I64,
+			_ => return Err(Error::FloatsNotAllowed),
+		};
+		n_locals += u64::from(count);
+		locals.push((count, ty));
+	}
+	let ops = body
+		.get_operators_reader()
+		.map_err(bad)?
+		.into_iter_with_offsets()
+		.collect::<Result<Vec<_>, _>>()
+		.map_err(bad)?;
+	let n = ops.len();
+	if n == 0 {
+		return Err(Error::InvalidModule);
+	}
+	// Segment starts and their lengths.
+	let mut starts = vec![0usize];
+	for (j, (op, _)) in ops.iter().enumerate() {
+		if is_control(op) && j + 1 < n {
+			starts.push(j + 1);
+		}
+	}
+	let cost = 2 + params as u64 + n_locals + n as u64;
+	let cost = i32::try_from(cost).map_err(|_| Error::CodeTooLarge)?;
+
+	let mut bytes = Vec::new();
+	let mut map = Vec::with_capacity(n + starts.len() + 2);
+	let orig = |i: usize| ops[i].1 as u32;
+	map.push((0u32, orig(0)));
+	stack_enter(&mut bytes, g, cost, stack_limit);
+	let block_ty = match result {
+		None => BlockType::Empty,
+		Some(t) => BlockType::Result(val_type(t)),
+	};
+	Instruction::Block(block_ty).encode(&mut bytes);
+
+	let mut reencoder = RoundtripReencoder;
+	let mut next_start = 0usize;
+	for (i, (op, offset)) in ops.into_iter().enumerate() {
+		if next_start < starts.len() && starts[next_start] == i {
+			let end = starts.get(next_start + 1).copied().unwrap_or(n);
+			next_start += 1;
+			map.push((bytes.len() as u32, offset as u32));
+			gas_charge(&mut bytes, g, (end - i) as i64);
+		}
+		map.push((bytes.len() as u32, offset as u32));
+		if let Operator::Return = op {
+			stack_exit(&mut bytes, g, cost);
+			Instruction::Return.encode(&mut bytes);
+		} else {
+			reencoder.instruction(op).map_err(|_| Error::InvalidModule)?.encode(&mut bytes);
+		}
+	}
+	// The original final `end` closed the wrapper block; now leave the function.
+	stack_exit(&mut bytes, g, cost);
+	Instruction::End.encode(&mut bytes);
+
+	let mut func = Function::new(locals);
+	func.raw(bytes);
+	Ok((func, map))
+}
+
+fn add_globals(globals: &mut GlobalSection) {
+	for (val_type, init) in [
+		(ValType::I64, ConstExpr::i64_const(0)),
+		(ValType::I32, ConstExpr::i32_const(0)),
+		(ValType::I32, ConstExpr::i32_const(0)),
+	] {
+		globals.global(GlobalType { val_type, mutable: true, shared: false }, &init);
+	}
+}
+
+fn add_exports(exports: &mut ExportSection, g: &Globals) {
+	exports.export(GAS_EXPORT, ExportKind::Global, g.gas);
+	exports.export(STACK_EXPORT, ExportKind::Global, g.stack);
+	exports.export(REASON_EXPORT, ExportKind::Global, g.reason);
+}
+
+/// Writes sections in order, inserting the ones we add where they belong.
+struct Emitter {
+	module: wasm_encoder::Module,
+	globals_done: bool,
+	exports_done: bool,
+	code: Option<CodeSection>,
+}
+
+impl Emitter {
+	/// Emit what we add or rewrite that must come before section `id`.
+	fn before(&mut self, id: u8, g: &Globals) {
+		if id > 6 && !self.globals_done {
+			let mut globals = GlobalSection::new();
+			add_globals(&mut globals);
+			self.module.section(&globals);
+			self.globals_done = true;
+		}
+		if id > 7 && !self.exports_done {
+			let mut exports = ExportSection::new();
+			add_exports(&mut exports, g);
+			self.module.section(&exports);
+			self.exports_done = true;
+		}
+		if id > 10 {
+			if let Some(section) = self.code.take() {
+				self.module.section(&section);
+			}
+		}
+	}
+
+	fn raw(&mut self, id: u8, data: &[u8], g: &Globals) {
+		self.before(id, g);
+		self.module.section(&RawSection { id, data });
+	}
+}
+
+/// Instrument a validated module.
+pub fn instrument(code: &[u8], info: ModuleInfo, config: &Config) -> Result<Instrumented, Error> {
+	let bad = |_| Error::InvalidModule;
+	let g = Globals { gas: info.globals, stack: info.globals + 1, reason: info.globals + 2 };
+	let stack_limit = i32::try_from(config.max_stack_height).unwrap_or(i32::MAX);
+	let mut out = Emitter {
+		module: wasm_encoder::Module::new(),
+		globals_done: false,
+		exports_done: false,
+		code: None,
+	};
+	let mut reencoder = RoundtripReencoder;
+	let mut maps = Vec::new();
+	let mut defined = 0usize;
+
+	for payload in Parser::new(0).parse_all(code) {
+		match payload.map_err(bad)? {
+			Payload::TypeSection(r) => out.raw(1, &code[r.range()], &g),
+			Payload::ImportSection(r) => out.raw(2, &code[r.range()], &g),
+			Payload::FunctionSection(r) => out.raw(3, &code[r.range()], &g),
+			Payload::TableSection(r) => out.raw(4, &code[r.range()], &g),
+			Payload::MemorySection(r) => out.raw(5, &code[r.range()], &g),
+			Payload::GlobalSection(r) => {
+				let mut globals = GlobalSection::new();
+				reencoder
+					.parse_global_section(&mut globals, r)
+					.map_err(|_| Error::InvalidModule)?;
+				add_globals(&mut globals);
+				out.module.section(&globals);
+				out.globals_done = true;
+			}
+			Payload::ExportSection(r) => {
+				out.before(7, &g);
+				let mut exports = ExportSection::new();
+				reencoder
+					.parse_export_section(&mut exports, r)
+					.map_err(|_| Error::InvalidModule)?;
+				add_exports(&mut exports, &g);
+				out.module.section(&exports);
+				out.exports_done = true;
+			}
+			Payload::ElementSection(r) => out.raw(9, &code[r.range()], &g),
+			Payload::CodeSectionStart { .. } => {
+				out.before(10, &g);
+				out.code = Some(CodeSection::new());
+			}
+			Payload::CodeSectionEntry(body) => {
+				let ty = *info.func_types.get(defined).ok_or(Error::InvalidModule)?;
+				defined += 1;
+				let sig = info.signature(ty)?;
+				let (func, map) =
+					instrument_body(&body, sig.params.len(), sig.result, &g, stack_limit)?;
+				out.code.as_mut().ok_or(Error::InvalidModule)?.function(&func);
+				maps.push(map);
+			}
+			Payload::DataSection(r) => out.raw(11, &code[r.range()], &g),
+			_ => {}
+		}
+	}
+	out.before(12, &g);
+	let out = out.module.finish();
+
+	// Locate the instrumented bodies to turn relative offsets into absolute ones.
+	let mut funcs = Vec::with_capacity(maps.len());
+	let mut maps = maps.into_iter();
+	for payload in Parser::new(0).parse_all(&out) {
+		if let Payload::CodeSectionEntry(body) = payload.map_err(bad)? {
+			let start = body.get_operators_reader().map_err(bad)?.original_position() as u32;
+			let entries = maps.next().ok_or(Error::InvalidModule)?;
+			funcs.push(FuncMap { start, end: body.range().end as u32, entries });
+		}
+	}
+	Ok(Instrumented { code: out, offset_map: OffsetMap { funcs }, info })
+}

@@ -1,0 +1,375 @@
+//! The host side: the [`SandboxExt`] externalities extension with its handle tables, and the
+//! engines behind it.
+//!
+//! Memories created by the runtime start *detached* (a plain byte buffer). When an instance
+//! imports one as `env.memory`, the bytes move into an engine memory of that instance and the
+//! memory handle is *attached*: reads and writes go to the instance (also while it is suspended
+//! in a host call). If the runtime drops the instance while still holding the memory, the
+//! engine instance is kept as the memory's backing store until the memory is dropped too.
+
+mod instrument;
+mod module_cache;
+mod trap;
+mod validate;
+mod wasmi_backend;
+mod wasmtime_backend;
+
+pub use instrument::{OffsetMap, GAS_EXPORT, REASON_EXPORT, STACK_EXPORT};
+pub use module_cache::{CacheStats, ModuleCache, SharedModuleCache};
+
+use crate::{
+	Config, EnvironmentDefinition, Error, ExternEntity, HostError, Outcome, ReturnValue, Value,
+	WASM_PAGE_SIZE,
+};
+use std::collections::BTreeMap;
+
+/// Which engine runs the sandboxed code. Chosen per process by whoever creates the
+/// [`SandboxExt`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Backend {
+	/// The wasmi interpreter (resumable calls).
+	Wasmi,
+	/// The wasmtime JIT (async host functions on a fiber, polled by hand).
+	#[default]
+	Wasmtime,
+}
+
+/// Largest memory the runtime may create, in pages (the engines may grow it further up to the
+/// memory's maximum and `Config::max_memory_pages`).
+pub const MAX_DETACHED_PAGES: u32 = 1024;
+
+/// What a backend instance can do.
+pub(crate) trait SandboxInstance: Send {
+	/// Start calling `export`.
+	fn invoke(&mut self, export: &str, args: &[Value], gas: u64) -> Result<Outcome, Error>;
+	/// Continue after a host call.
+	fn resume(
+		&mut self,
+		reply: Result<ReturnValue, HostError>,
+		gas_left: u64,
+	) -> Result<Outcome, Error>;
+	/// Read the instance's memory.
+	fn read_memory(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), Error>;
+	/// Write the instance's memory.
+	fn write_memory(&mut self, offset: u32, data: &[u8]) -> Result<(), Error>;
+	/// Value of an exported global (instrumentation globals are not visible).
+	fn get_global(&mut self, name: &str) -> Option<Value>;
+}
+
+/// Initial state of an instance's memory.
+pub(crate) struct MemoryInit {
+	pub data: Vec<u8>,
+	pub pages: u32,
+	pub maximum: u32,
+}
+
+enum MemoryState {
+	Detached { data: Vec<u8>, maximum: Option<u32> },
+	Attached(u32),
+}
+
+struct MemoryEntry {
+	state: MemoryState,
+	/// The runtime still holds the handle.
+	alive: bool,
+}
+
+struct InstanceEntry {
+	backend: Box<dyn SandboxInstance>,
+	memory: Option<u32>,
+	/// The runtime still holds the handle.
+	alive: bool,
+}
+
+/// The host state of the sandbox for one externalities: handle tables, the chosen backend and
+/// the shared module cache.
+pub struct Sandbox {
+	backend: Backend,
+	cache: SharedModuleCache,
+	memories: BTreeMap<u32, MemoryEntry>,
+	instances: BTreeMap<u32, InstanceEntry>,
+	next_id: u32,
+}
+
+sp_externalities::decl_extension! {
+	/// Register this in the externalities so the runtime can use the sandbox.
+	pub struct SandboxExt(Sandbox);
+}
+
+impl SandboxExt {
+	/// A sandbox that runs code on `backend` and takes compiled modules from `cache`.
+	pub fn new(backend: Backend, cache: SharedModuleCache) -> Self {
+		Self(Sandbox {
+			backend,
+			cache,
+			memories: BTreeMap::new(),
+			instances: BTreeMap::new(),
+			next_id: 0,
+		})
+	}
+}
+
+fn check_range(len: usize, offset: u32, n: usize) -> Result<core::ops::Range<usize>, Error> {
+	let start = offset as usize;
+	let end = start.checked_add(n).ok_or(Error::MemoryOutOfBounds)?;
+	if end > len {
+		return Err(Error::MemoryOutOfBounds);
+	}
+	Ok(start..end)
+}
+
+impl Sandbox {
+	/// The backend in use.
+	pub fn backend(&self) -> Backend {
+		self.backend
+	}
+
+	/// Number of instances and memories the host holds (including instances kept alive only as
+	/// the backing store of a memory). For leak checks.
+	pub fn live_handles(&self) -> (usize, usize) {
+		(self.instances.len(), self.memories.len())
+	}
+
+	fn fresh_id(&mut self) -> u32 {
+		loop {
+			let id = self.next_id;
+			self.next_id = self.next_id.wrapping_add(1);
+			if !self.memories.contains_key(&id) && !self.instances.contains_key(&id) {
+				return id;
+			}
+		}
+	}
+
+	/// See [`crate::Memory::new`].
+	pub fn memory_new(&mut self, initial: u32, maximum: Option<u32>) -> Result<u32, Error> {
+		if initial > MAX_DETACHED_PAGES || maximum.is_some_and(|m| m < initial || m > 65536) {
+			return Err(Error::InvalidMemoryLimits);
+		}
+		let data = vec![0u8; initial as usize * WASM_PAGE_SIZE as usize];
+		let id = self.fresh_id();
+		self.memories.insert(
+			id,
+			MemoryEntry { state: MemoryState::Detached { data, maximum }, alive: true },
+		);
+		Ok(id)
+	}
+
+	fn live_memory(&mut self, memory: u32) -> Result<&mut MemoryEntry, Error> {
+		self.memories.get_mut(&memory).filter(|m| m.alive).ok_or(Error::InvalidHandle)
+	}
+
+	/// See [`crate::Memory::get`].
+	pub fn memory_get(&mut self, memory: u32, offset: u32, buf: &mut [u8]) -> Result<(), Error> {
+		match &self.live_memory(memory)?.state {
+			MemoryState::Detached { data, .. } => {
+				buf.copy_from_slice(&data[check_range(data.len(), offset, buf.len())?]);
+				Ok(())
+			}
+			MemoryState::Attached(instance) => {
+				let instance = *instance;
+				self.instances
+					.get_mut(&instance)
+					.ok_or(Error::InvalidHandle)?
+					.backend
+					.read_memory(offset, buf)
+			}
+		}
+	}
+
+	/// See [`crate::Memory::set`].
+	pub fn memory_set(&mut self, memory: u32, offset: u32, src: &[u8]) -> Result<(), Error> {
+		match &mut self.live_memory(memory)?.state {
+			MemoryState::Detached { data, .. } => {
+				let range = check_range(data.len(), offset, src.len())?;
+				data[range].copy_from_slice(src);
+				Ok(())
+			}
+			MemoryState::Attached(instance) => {
+				let instance = *instance;
+				self.instances
+					.get_mut(&instance)
+					.ok_or(Error::InvalidHandle)?
+					.backend
+					.write_memory(offset, src)
+			}
+		}
+	}
+
+	/// The runtime dropped its memory handle.
+	pub fn memory_teardown(&mut self, memory: u32) {
+		let Some(entry) = self.memories.get_mut(&memory) else { return };
+		entry.alive = false;
+		match entry.state {
+			MemoryState::Detached { .. } => {
+				self.memories.remove(&memory);
+			}
+			MemoryState::Attached(instance) => {
+				if self.instances.get(&instance).is_none_or(|i| !i.alive) {
+					self.instances.remove(&instance);
+					self.memories.remove(&memory);
+				}
+			}
+		}
+	}
+
+	/// See [`crate::Instance::new`].
+	pub fn instance_new(
+		&mut self,
+		code: &[u8],
+		env: &EnvironmentDefinition,
+		config: &Config,
+	) -> Result<u32, Error> {
+		let (instrumented, module) = self
+			.cache
+			.lock()
+			.unwrap_or_else(|poisoned| poisoned.into_inner())
+			.get(code, config, self.backend)?;
+		let info = &instrumented.info;
+
+		let mut host_funcs = Vec::with_capacity(info.func_imports.len());
+		for import in &info.func_imports {
+			let index = env
+				.entries
+				.iter()
+				.find_map(|(m, f, e)| match e {
+					ExternEntity::Function(i)
+						if m == import.module.as_bytes() && f == import.field.as_bytes() =>
+					{
+						Some(*i)
+					}
+					_ => None,
+				})
+				.ok_or(Error::ForbiddenImport)?;
+			host_funcs.push(index);
+		}
+
+		let mut memory = None;
+		if let Some(limits) = info.memory_import {
+			let handle = env
+				.entries
+				.iter()
+				.find_map(|(m, f, e)| match e {
+					ExternEntity::Memory(h) if m == b"env" && f == b"memory" => Some(*h),
+					_ => None,
+				})
+				.ok_or(Error::MemoryMismatch)?;
+			let entry = self.live_memory(handle)?;
+			let MemoryState::Detached { data, maximum } = &mut entry.state else {
+				return Err(Error::InvalidState);
+			};
+			let pages = (data.len() / WASM_PAGE_SIZE as usize) as u32;
+			// The provided memory must satisfy the import: at least its initial size and, if the
+			// import declares a maximum, a maximum not above it.
+			if pages < limits.initial || pages > config.max_memory_pages {
+				return Err(Error::MemoryMismatch);
+			}
+			let max = match (limits.maximum, *maximum) {
+				(Some(im), Some(mm)) if mm <= im => mm,
+				(Some(_), _) => return Err(Error::MemoryMismatch),
+				(None, Some(mm)) => mm,
+				(None, None) => u32::MAX,
+			}
+			.min(config.max_memory_pages);
+			memory =
+				Some((handle, MemoryInit { data: core::mem::take(data), pages, maximum: max }));
+		}
+
+		let (handle, init) = match memory {
+			Some((h, init)) => (Some(h), Some(init)),
+			None => (None, None),
+		};
+		let created = match module {
+			module_cache::EngineModule::Wasmi(m) => {
+				wasmi_backend::instantiate(&m, instrumented.clone(), &host_funcs, init)
+			}
+			module_cache::EngineModule::Wasmtime(m) => {
+				wasmtime_backend::instantiate(&m, instrumented.clone(), &host_funcs, init)
+			}
+		};
+		let backend = match created {
+			Ok(b) => b,
+			Err((err, data)) => {
+				// Give the memory its bytes back.
+				if let (Some(h), Some(data)) = (handle, data) {
+					if let Some(MemoryEntry {
+						state: MemoryState::Detached { data: d, .. }, ..
+					}) = self.memories.get_mut(&h)
+					{
+						*d = data;
+					}
+				}
+				return Err(err);
+			}
+		};
+		let id = self.fresh_id();
+		if let Some(h) = handle {
+			if let Some(entry) = self.memories.get_mut(&h) {
+				entry.state = MemoryState::Attached(id);
+			}
+		}
+		self.instances.insert(id, InstanceEntry { backend, memory: handle, alive: true });
+		Ok(id)
+	}
+
+	fn live_instance(&mut self, instance: u32) -> Result<&mut InstanceEntry, Error> {
+		self.instances.get_mut(&instance).filter(|i| i.alive).ok_or(Error::InvalidHandle)
+	}
+
+	/// Start an invocation.
+	pub fn invoke(
+		&mut self,
+		instance: u32,
+		name: &[u8],
+		args: &[Value],
+		gas: u64,
+	) -> Result<Outcome, Error> {
+		let name = core::str::from_utf8(name).map_err(|_| Error::ExportNotFound)?;
+		self.live_instance(instance)?.backend.invoke(name, args, gas)
+	}
+
+	/// Resume a suspended invocation.
+	pub fn resume(
+		&mut self,
+		instance: u32,
+		reply: Result<ReturnValue, HostError>,
+		gas_left: u64,
+	) -> Result<Outcome, Error> {
+		self.live_instance(instance)?.backend.resume(reply, gas_left)
+	}
+
+	/// Value of an exported global.
+	pub fn get_global_val(&mut self, instance: u32, name: &[u8]) -> Option<Value> {
+		let name = core::str::from_utf8(name).ok()?;
+		if name.starts_with(instrument::RESERVED_PREFIX) {
+			return None;
+		}
+		self.live_instance(instance).ok()?.backend.get_global(name)
+	}
+
+	/// The runtime dropped its instance handle.
+	pub fn instance_teardown(&mut self, instance: u32) {
+		let Some(entry) = self.instances.get_mut(&instance) else { return };
+		entry.alive = false;
+		match entry.memory {
+			// Keep the engine instance as the backing store while the memory lives.
+			Some(m) if self.memories.get(&m).is_some_and(|m| m.alive) => {}
+			Some(m) => {
+				self.memories.remove(&m);
+				self.instances.remove(&instance);
+			}
+			None => {
+				self.instances.remove(&instance);
+			}
+		}
+	}
+}
+
+/// Gas as the instrumented `i64` global holds it.
+pub(crate) fn gas_to_global(gas: u64) -> i64 {
+	i64::try_from(gas).unwrap_or(i64::MAX)
+}
+
+/// Gas left as reported to the runtime.
+pub(crate) fn gas_from_global(gas: i64) -> u64 {
+	u64::try_from(gas).unwrap_or(0)
+}

@@ -1,0 +1,473 @@
+//! The wasmtime backend: imported functions are async host functions, the call runs on a fiber
+//! (`call_async`) and we poll its future by hand with a no-op waker.
+//!
+//! A host call stores its request in a shared mailbox and returns `Pending`; the fiber
+//! suspends and our poll returns `Pending` too, which we report as a host call. The call's
+//! future owns the `Store`, so while it is suspended the memory can only be reached from inside
+//! the suspended host function: it keeps servicing commands (read memory, write memory, read a
+//! global, resume) put into the mailbox, one command per poll, until it gets "resume". No
+//! `unsafe` is needed.
+
+use super::{
+	gas_from_global, gas_to_global,
+	instrument::{Instrumented, GAS_EXPORT, REASON_EXPORT, STACK_EXPORT},
+	trap::{self, HostTrap},
+	validate::{IntType, Signature},
+	MemoryInit, SandboxInstance,
+};
+use crate::{Error, HostError, Outcome, ReturnValue, Trap, TrapKind, Value};
+use std::{
+	future::Future,
+	pin::Pin,
+	sync::{Arc, Mutex, MutexGuard},
+	task::{Context, Poll, Waker},
+};
+use wasmtime::{
+	Caller, Engine, Extern, ExternType, Func, FuncType, Global, Instance, Memory, MemoryType,
+	Module, Store, Val, ValType,
+};
+
+/// Native Wasm stack for wasmtime, far above what the instrumented stack limit allows (the
+/// default limit of 64 Ki units is a few MiB of native frames at most).
+const MAX_WASM_STACK: usize = 64 << 20;
+/// Fiber stack: the Wasm stack plus room for the host functions.
+const ASYNC_STACK: usize = MAX_WASM_STACK + (2 << 20);
+
+/// A new engine with the sandbox's settings.
+pub fn new_engine() -> Result<Engine, String> {
+	let mut config = wasmtime::Config::new();
+	config.async_support(true);
+	config.max_wasm_stack(MAX_WASM_STACK);
+	config.async_stack_size(ASYNC_STACK);
+	config.wasm_backtrace(true);
+	config.generate_address_map(true);
+	Engine::new(&config).map_err(|e| e.to_string())
+}
+
+/// Compile an instrumented module.
+pub fn compile(engine: &Engine, code: &[u8]) -> Result<Module, Error> {
+	Module::new(engine, code).map_err(|e| {
+		log::warn!(target: crate::LOG_TARGET, "wasmtime rejected an instrumented module: {e:?}");
+		Error::InvalidModule
+	})
+}
+
+enum Command {
+	Read { offset: u32, len: usize },
+	Write { offset: u32, data: Vec<u8> },
+	Global(String),
+	Resume { reply: Result<Option<Val>, u32>, gas_left: i64 },
+}
+
+enum Response {
+	Read(Result<Vec<u8>, Error>),
+	Write(Result<(), Error>),
+	Global(Option<Value>),
+}
+
+struct Request {
+	index: u32,
+	args: Vec<Value>,
+	gas_left: u64,
+	result: Option<IntType>,
+}
+
+#[derive(Default)]
+struct Mailbox {
+	request: Option<Request>,
+	command: Option<Command>,
+	response: Option<Response>,
+}
+
+type Shared = Arc<Mutex<Mailbox>>;
+
+fn lock(mailbox: &Shared) -> MutexGuard<'_, Mailbox> {
+	// A poisoned lock only means a panic elsewhere; the mailbox is plain data.
+	mailbox.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+struct StoreData {
+	mailbox: Shared,
+	memory: Option<Memory>,
+	gas: Option<Global>,
+}
+
+/// Returns `Pending` once, then `Ready`.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+	type Output = ();
+	fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+		if self.0 {
+			Poll::Ready(())
+		} else {
+			self.0 = true;
+			Poll::Pending
+		}
+	}
+}
+
+fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>) -> Poll<F::Output> {
+	fut.poll(&mut Context::from_waker(Waker::noop()))
+}
+
+fn to_val_type(t: IntType) -> ValType {
+	match t {
+		IntType::I32 => ValType::I32,
+		IntType::I64 => ValType::I64,
+	}
+}
+
+fn to_val(v: &Value) -> Val {
+	match *v {
+		Value::I32(x) => Val::I32(x),
+		Value::I64(x) => Val::I64(x),
+	}
+}
+
+fn from_val(v: &Val) -> Option<Value> {
+	match v {
+		Val::I32(x) => Some(Value::I32(*x)),
+		Val::I64(x) => Some(Value::I64(*x)),
+		_ => None,
+	}
+}
+
+fn read_mem(caller: &Caller<'_, StoreData>, offset: u32, len: usize) -> Result<Vec<u8>, Error> {
+	let memory = caller.data().memory.ok_or(Error::MemoryOutOfBounds)?;
+	let mut buf = vec![0; len];
+	memory.read(caller, offset as usize, &mut buf).map_err(|_| Error::MemoryOutOfBounds)?;
+	Ok(buf)
+}
+
+/// The async host function for import `index` (runtime-side index) with signature `sig`.
+fn host_func(store: &mut Store<StoreData>, index: u32, sig: &Signature) -> Func {
+	let ty = FuncType::new(
+		store.engine(),
+		sig.params.iter().copied().map(to_val_type),
+		sig.result.map(to_val_type),
+	);
+	let result = sig.result;
+	Func::new_async(store, ty, move |mut caller: Caller<'_, StoreData>, params, results| {
+		Box::new(async move {
+			let gas = caller.data().gas.ok_or_else(|| wasmtime::Error::msg("no gas global"))?;
+			let gas_left = gas_from_global(gas.get(&mut caller).i64().unwrap_or(0));
+			let mailbox = caller.data().mailbox.clone();
+			let args = params.iter().filter_map(from_val).collect();
+			lock(&mailbox).request = Some(Request { index, args, gas_left, result });
+			loop {
+				YieldOnce(false).await;
+				let command = lock(&mailbox).command.take();
+				let response = match command {
+					None => continue,
+					Some(Command::Read { offset, len }) => {
+						Response::Read(read_mem(&caller, offset, len))
+					}
+					Some(Command::Write { offset, data }) => {
+						Response::Write(match caller.data().memory {
+							Some(m) => m
+								.write(&mut caller, offset as usize, &data)
+								.map_err(|_| Error::MemoryOutOfBounds),
+							None => Err(Error::MemoryOutOfBounds),
+						})
+					}
+					Some(Command::Global(name)) => Response::Global(
+						caller
+							.get_export(&name)
+							.and_then(|e| e.into_global())
+							.and_then(|g| from_val(&g.get(&mut caller))),
+					),
+					Some(Command::Resume { reply, gas_left }) => {
+						gas.set(&mut caller, Val::I64(gas_left))?;
+						return match reply {
+							Ok(value) => {
+								if let (Some(slot), Some(v)) = (results.first_mut(), value) {
+									*slot = v;
+								}
+								Ok(())
+							}
+							Err(code) => Err(wasmtime::Error::new(HostTrap(code))),
+						};
+					}
+				};
+				lock(&mailbox).response = Some(response);
+			}
+		})
+	})
+}
+
+type CallFuture =
+	Pin<Box<dyn Future<Output = (Store<StoreData>, wasmtime::Result<Vec<Val>>)> + Send>>;
+
+enum State {
+	Idle(Store<StoreData>),
+	Suspended {
+		call: CallFuture,
+		result: Option<IntType>,
+	},
+	/// A call future was lost (cannot happen unless wasmtime misbehaves); the instance is dead.
+	Poisoned,
+}
+
+/// One wasmtime instance.
+pub struct WasmtimeInstance {
+	state: State,
+	instance: Instance,
+	memory: Option<Memory>,
+	gas: Global,
+	stack: Global,
+	reason: Global,
+	mailbox: Shared,
+	instrumented: Arc<Instrumented>,
+}
+
+type InstantiateResult = Result<Box<dyn SandboxInstance>, (Error, Option<Vec<u8>>)>;
+
+/// Instantiate `module` with the runtime's host functions (`host_funcs[i]` is the runtime-side
+/// index of the `i`-th function import) and memory.
+pub fn instantiate(
+	module: &Module,
+	instrumented: Arc<Instrumented>,
+	host_funcs: &[u32],
+	memory: Option<MemoryInit>,
+) -> InstantiateResult {
+	let mailbox = Shared::default();
+	let mut store = Store::new(
+		module.engine(),
+		StoreData { mailbox: mailbox.clone(), memory: None, gas: None },
+	);
+	let mut leftover = None;
+	if let Some(init) = memory {
+		let created = Memory::new(&mut store, MemoryType::new(init.pages, Some(init.maximum)))
+			.ok()
+			.filter(|m| m.write(&mut store, 0, &init.data).is_ok());
+		match created {
+			Some(m) => store.data_mut().memory = Some(m),
+			None => return Err((Error::Instantiation, Some(init.data))),
+		}
+		leftover = Some(init.data);
+	}
+	let mut imports = Vec::new();
+	let mut func_index = 0usize;
+	for import in module.imports() {
+		match import.ty() {
+			ExternType::Func(_) => {
+				let Some(sig) = instrumented.info.func_imports.get(func_index) else {
+					return Err((Error::ForbiddenImport, leftover));
+				};
+				let func = host_func(&mut store, host_funcs[func_index], &sig.signature);
+				func_index += 1;
+				imports.push(Extern::Func(func));
+			}
+			ExternType::Memory(_) => match store.data().memory {
+				Some(m) => imports.push(Extern::Memory(m)),
+				None => return Err((Error::MemoryMismatch, leftover)),
+			},
+			_ => return Err((Error::ForbiddenImport, leftover)),
+		}
+	}
+	// No start function and no host calls during instantiation, so one poll finishes it.
+	let created = {
+		let fut = std::pin::pin!(Instance::new_async(&mut store, module, &imports));
+		poll_once(fut)
+	};
+	let instance = match created {
+		Poll::Ready(Ok(i)) => i,
+		Poll::Ready(Err(e)) => {
+			log::debug!(target: crate::LOG_TARGET, "wasmtime instantiation failed: {e:?}");
+			return Err((Error::Instantiation, leftover));
+		}
+		Poll::Pending => return Err((Error::Instantiation, leftover)),
+	};
+	let (Some(gas), Some(stack), Some(reason)) = (
+		instance.get_global(&mut store, GAS_EXPORT),
+		instance.get_global(&mut store, STACK_EXPORT),
+		instance.get_global(&mut store, REASON_EXPORT),
+	) else {
+		return Err((Error::Instantiation, leftover));
+	};
+	store.data_mut().gas = Some(gas);
+	let memory = store.data().memory;
+	Ok(Box::new(WasmtimeInstance {
+		state: State::Idle(store),
+		instance,
+		memory,
+		gas,
+		stack,
+		reason,
+		mailbox,
+		instrumented,
+	}))
+}
+
+impl WasmtimeInstance {
+	/// Poll the call once and turn the result into an outcome.
+	fn drive(&mut self, mut call: CallFuture) -> Outcome {
+		match poll_once(call.as_mut()) {
+			Poll::Ready((mut store, result)) => {
+				let gas_left = gas_from_global(self.gas.get(&mut store).i64().unwrap_or(0));
+				let outcome = match result {
+					Ok(values) => {
+						let result = match values.first().and_then(from_val) {
+							Some(v) => ReturnValue::Value(v),
+							None => ReturnValue::Unit,
+						};
+						Outcome::Finished { result, gas_left }
+					}
+					Err(e) => {
+						let reason = self.reason.get(&mut store).i32().unwrap_or(0);
+						let trap = trap::from_wasmtime(&e, reason, &self.instrumented.offset_map);
+						Outcome::Trapped { trap, gas_left }
+					}
+				};
+				self.state = State::Idle(store);
+				outcome
+			}
+			Poll::Pending => match lock(&self.mailbox).request.take() {
+				Some(Request { index, args, gas_left, result }) => {
+					self.state = State::Suspended { call, result };
+					Outcome::HostCall { index, args, gas_left }
+				}
+				None => {
+					// Suspended without a request: nothing we created does that.
+					self.state = State::Poisoned;
+					let trap = Trap { kind: TrapKind::Other, frames: Vec::new() };
+					Outcome::Trapped { trap, gas_left: 0 }
+				}
+			},
+		}
+	}
+
+	/// Send a command to the suspended host function and poll once for its response.
+	fn command(&mut self, command: Command) -> Result<Response, Error> {
+		let State::Suspended { call, .. } = &mut self.state else {
+			return Err(Error::InvalidState);
+		};
+		lock(&self.mailbox).command = Some(command);
+		match poll_once(call.as_mut()) {
+			Poll::Pending => lock(&self.mailbox).response.take().ok_or(Error::InvalidState),
+			Poll::Ready((store, _)) => {
+				// Cannot happen for non-resume commands; keep the store usable anyway.
+				self.state = State::Idle(store);
+				Err(Error::InvalidState)
+			}
+		}
+	}
+}
+
+impl SandboxInstance for WasmtimeInstance {
+	fn invoke(&mut self, export: &str, args: &[Value], gas: u64) -> Result<Outcome, Error> {
+		let State::Idle(store) = &mut self.state else { return Err(Error::InvalidState) };
+		if !self.instrumented.info.exports.iter().any(|e| e == export) {
+			return Err(Error::ExportNotFound);
+		}
+		let func = self.instance.get_func(&mut *store, export).ok_or(Error::ExportNotFound)?;
+		let ty = func.ty(&*store);
+		let params: Vec<Val> = args.iter().map(to_val).collect();
+		if ty.params().len() != params.len()
+			|| ty.params().zip(&params).any(|(t, v)| {
+				!matches!((t, v), (ValType::I32, Val::I32(_)) | (ValType::I64, Val::I64(_)))
+			}) {
+			return Err(Error::InvalidArguments);
+		}
+		let outputs: Vec<Val> = ty
+			.results()
+			.map(|t| if matches!(t, ValType::I64) { Val::I64(0) } else { Val::I32(0) })
+			.collect();
+		let set = |store: &mut Store<StoreData>, g: Global, v: Val| {
+			// Our own globals are mutable with the right type, so this cannot fail.
+			let _ = g.set(store, v);
+		};
+		set(store, self.gas, Val::I64(gas_to_global(gas)));
+		set(store, self.stack, Val::I32(0));
+		set(store, self.reason, Val::I32(0));
+		*lock(&self.mailbox) = Mailbox::default();
+		let State::Idle(mut store) = core::mem::replace(&mut self.state, State::Poisoned) else {
+			return Err(Error::InvalidState);
+		};
+		let call: CallFuture = Box::pin(async move {
+			let mut outputs = outputs;
+			let result = func.call_async(&mut store, &params, &mut outputs).await;
+			(store, result.map(|()| outputs))
+		});
+		Ok(self.drive(call))
+	}
+
+	fn resume(
+		&mut self,
+		reply: Result<ReturnValue, HostError>,
+		gas_left: u64,
+	) -> Result<Outcome, Error> {
+		let State::Suspended { result, .. } = &self.state else { return Err(Error::InvalidState) };
+		let reply = match (reply, *result) {
+			(Err(HostError(code)), _) => Err(code),
+			(Ok(ReturnValue::Unit), None) => Ok(None),
+			(Ok(ReturnValue::Value(v @ Value::I32(_))), Some(IntType::I32))
+			| (Ok(ReturnValue::Value(v @ Value::I64(_))), Some(IntType::I64)) => Ok(Some(to_val(&v))),
+			// Stay suspended so the runtime can retry with a correct reply.
+			_ => return Err(Error::InvalidArguments),
+		};
+		let State::Suspended { call, .. } = core::mem::replace(&mut self.state, State::Poisoned)
+		else {
+			return Err(Error::InvalidState);
+		};
+		lock(&self.mailbox).command =
+			Some(Command::Resume { reply, gas_left: gas_to_global(gas_left) });
+		Ok(self.drive(call))
+	}
+
+	fn read_memory(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), Error> {
+		match &mut self.state {
+			State::Idle(store) => {
+				let memory = self.memory.ok_or(Error::MemoryOutOfBounds)?;
+				memory.read(&*store, offset as usize, buf).map_err(|_| Error::MemoryOutOfBounds)
+			}
+			State::Suspended { .. } => {
+				match self.command(Command::Read { offset, len: buf.len() })? {
+					Response::Read(Ok(data)) if data.len() == buf.len() => {
+						buf.copy_from_slice(&data);
+						Ok(())
+					}
+					Response::Read(Err(e)) => Err(e),
+					_ => Err(Error::InvalidState),
+				}
+			}
+			State::Poisoned => Err(Error::InvalidState),
+		}
+	}
+
+	fn write_memory(&mut self, offset: u32, data: &[u8]) -> Result<(), Error> {
+		match &mut self.state {
+			State::Idle(store) => {
+				let memory = self.memory.ok_or(Error::MemoryOutOfBounds)?;
+				memory
+					.write(&mut *store, offset as usize, data)
+					.map_err(|_| Error::MemoryOutOfBounds)
+			}
+			State::Suspended { .. } => {
+				match self.command(Command::Write { offset, data: data.to_vec() })? {
+					Response::Write(r) => r,
+					_ => Err(Error::InvalidState),
+				}
+			}
+			State::Poisoned => Err(Error::InvalidState),
+		}
+	}
+
+	fn get_global(&mut self, name: &str) -> Option<Value> {
+		if !self.instrumented.info.exports.iter().any(|e| e == name) {
+			return None;
+		}
+		match &mut self.state {
+			State::Idle(store) => {
+				let global = self.instance.get_global(&mut *store, name)?;
+				from_val(&global.get(&mut *store))
+			}
+			State::Suspended { .. } => match self.command(Command::Global(name.into())).ok()? {
+				Response::Global(v) => v,
+				_ => None,
+			},
+			State::Poisoned => None,
+		}
+	}
+}

@@ -1,0 +1,630 @@
+//! Conformance suite: every test runs the same runtime-side code on both backends inside
+//! `sp_io::TestExternalities` and asserts identical outcomes.
+
+use crate::{
+	host::SandboxExt, host_interface::sandbox, Backend, Config, EnvironmentDefinitionBuilder,
+	Error, HostError, Instance, Memory, ModuleCache, ReturnValue, SharedModuleCache, Trap,
+	TrapKind, Value,
+};
+use sp_externalities::ExternalitiesExt;
+
+const BACKENDS: [Backend; 2] = [Backend::Wasmi, Backend::Wasmtime];
+
+fn cache() -> SharedModuleCache {
+	ModuleCache::new_shared(64 << 20).expect("engines build with the sandbox config")
+}
+
+fn run_on<R>(backend: Backend, cache: SharedModuleCache, f: impl FnOnce() -> R) -> R {
+	let mut ext = sp_io::TestExternalities::default();
+	ext.register_extension(SandboxExt::new(backend, cache));
+	ext.execute_with(f)
+}
+
+/// Run `f` on both backends, assert the results are equal, return one.
+fn on_both<R: PartialEq + core::fmt::Debug>(f: impl Fn(Backend) -> R) -> R {
+	let results: Vec<R> = BACKENDS.iter().map(|&b| run_on(b, cache(), || f(b))).collect();
+	assert_eq!(results[0], results[1], "backends disagree");
+	results.into_iter().next().expect("two backends")
+}
+
+/// (instances, memories) the extension holds.
+fn live_handles() -> (usize, usize) {
+	sp_externalities::with_externalities(|mut ext| {
+		ext.extension::<SandboxExt>().expect("registered by run_on").live_handles()
+	})
+	.expect("called inside execute_with")
+}
+
+/// Traps without frames (wasmi reports none), for comparing across backends.
+fn kind_only(r: Result<ReturnValue, Error>) -> Result<ReturnValue, Error> {
+	r.map_err(|e| match e {
+		Error::Trap(t) => Error::Trap(Trap { kind: t.kind, frames: Vec::new() }),
+		e => e,
+	})
+}
+
+fn trap(kind: TrapKind) -> Result<ReturnValue, Error> {
+	Err(Error::Trap(Trap { kind, frames: Vec::new() }))
+}
+
+#[derive(Default)]
+struct State {
+	memory: Option<Memory>,
+	calls: u64,
+	seen: Vec<Vec<u8>>,
+}
+
+fn host_add(_: &mut State, args: &[Value]) -> Result<ReturnValue, HostError> {
+	match args {
+		[Value::I32(a), Value::I32(b)] => Ok(ReturnValue::Value(Value::I32(a.wrapping_add(*b)))),
+		_ => Err(HostError(1)),
+	}
+}
+
+/// `reverse(ptr, len)`: reads `len` bytes at `ptr`, writes them reversed at `ptr + len`.
+fn host_reverse(state: &mut State, args: &[Value]) -> Result<ReturnValue, HostError> {
+	let [Value::I32(ptr), Value::I32(len)] = args else { return Err(HostError(1)) };
+	let memory = state.memory.as_ref().ok_or(HostError(2))?;
+	let mut buf = vec![0u8; *len as usize];
+	memory.get(*ptr as u32, &mut buf).map_err(|_| HostError(3))?;
+	state.seen.push(buf.clone());
+	buf.reverse();
+	memory.set((*ptr + *len) as u32, &buf).map_err(|_| HostError(4))?;
+	Ok(ReturnValue::Unit)
+}
+
+fn host_count(state: &mut State, _: &[Value]) -> Result<ReturnValue, HostError> {
+	state.calls += 1;
+	Ok(ReturnValue::Unit)
+}
+
+fn host_trap(_: &mut State, _: &[Value]) -> Result<ReturnValue, HostError> {
+	Err(HostError(7))
+}
+
+/// Charges its i64 argument in gas; traps with code 99 when that is more than what is left.
+fn host_charge(_: &mut State, gas: &mut u64, args: &[Value]) -> Result<ReturnValue, HostError> {
+	let [Value::I64(n)] = args else { return Err(HostError(1)) };
+	*gas = gas.checked_sub(*n as u64).ok_or(HostError(99))?;
+	Ok(ReturnValue::Unit)
+}
+
+fn env(memory: Option<Memory>) -> EnvironmentDefinitionBuilder<State> {
+	let mut env = EnvironmentDefinitionBuilder::new();
+	env.add_host_func("env", "add", host_add);
+	env.add_host_func("env", "reverse", host_reverse);
+	env.add_host_func("env", "count", host_count);
+	env.add_host_func("env", "trap", host_trap);
+	env.add_metered_host_func("env", "charge", host_charge);
+	if let Some(m) = memory {
+		env.add_memory("env", "memory", m);
+	}
+	env
+}
+
+fn wasm(text: &str) -> Vec<u8> {
+	wat::parse_str(text).expect("test modules are valid WAT")
+}
+
+/// Instantiate `code` with a fresh 1-page memory (max 16) and invoke `call` with `args`.
+/// Returns (result, gas left, the first 64 bytes of memory, state).
+fn run(
+	code: &[u8],
+	args: &[Value],
+	gas: u64,
+	config: &Config,
+) -> (Result<ReturnValue, Error>, u64, Vec<u8>, Vec<Vec<u8>>, u64) {
+	let memory = Memory::new(1, Some(16)).expect("valid limits");
+	let mut state = State { memory: Some(memory.clone()), ..Default::default() };
+	let mut instance = match Instance::new(code, &env(Some(memory.clone())), config) {
+		Ok(i) => i,
+		Err(e) => return (Err(e), 0, Vec::new(), Vec::new(), 0),
+	};
+	instance.set_gas_left(gas);
+	let result = kind_only(instance.invoke("call", args, &mut state));
+	let mut mem = vec![0u8; 64];
+	memory.get(0, &mut mem).expect("in bounds");
+	(result, instance.gas_left(), mem, state.seen, state.calls)
+}
+
+const GAS: u64 = 1_000_000;
+
+#[test]
+fn hand_checked_gas() {
+	// One segment of 4 instructions (3 + `end`).
+	let code =
+		wasm(r#"(module (func (export "call") (result i32) i32.const 1 i32.const 2 i32.add))"#);
+	let (result, gas_left, ..) = on_both(|_| run(&code, &[], 100, &Config::default()));
+	assert_eq!(result, Ok(ReturnValue::Value(Value::I32(3))));
+	assert_eq!(gas_left, 96);
+
+	// Segments: [block] [loop] per iteration [get get ge_u br_if] + [get const add set br],
+	// the last check [get get ge_u br_if], then [local.get end]: 8 + 9n.
+	let code = wasm(
+		r#"(module (func (export "call") (param $n i32) (result i32) (local $i i32)
+			(block $out (loop $top
+				local.get $i local.get $n i32.ge_u br_if $out
+				local.get $i i32.const 1 i32.add local.set $i br $top))
+			local.get $i))"#,
+	);
+	for n in [0, 1, 10, 100] {
+		let (result, gas_left, ..) =
+			on_both(|_| run(&code, &[Value::I32(n)], 10_000, &Config::default()));
+		assert_eq!(result, Ok(ReturnValue::Value(Value::I32(n))));
+		assert_eq!(10_000 - gas_left, 8 + 9 * n as u64, "n = {n}");
+	}
+	// Out of gas: 500 - 2 = 498 = 9 * 55 + 3, so the 56th check (cost 4) fails with 3 left.
+	let (result, gas_left, ..) =
+		on_both(|_| run(&code, &[Value::I32(1000)], 500, &Config::default()));
+	assert_eq!(result, trap(TrapKind::OutOfGas));
+	assert_eq!(gas_left, 3);
+}
+
+#[test]
+fn out_of_gas_at_same_point_with_same_memory() {
+	// Stores an increasing counter at address 0 forever.
+	let code = wasm(
+		r#"(module (import "env" "memory" (memory 1))
+			(func (export "call") (local $i i32)
+				(loop $top
+					i32.const 0 local.get $i i32.store
+					local.get $i i32.const 1 i32.add local.set $i
+					br $top)))"#,
+	);
+	let mut last = None;
+	for budget in [0u64, 1, 2, 3, 50, 1234, 5000] {
+		let (result, gas_left, mem, ..) = on_both(|_| run(&code, &[], budget, &Config::default()));
+		assert_eq!(result, trap(TrapKind::OutOfGas), "budget {budget}");
+		assert!(gas_left < 10);
+		let counter = u32::from_le_bytes(mem[0..4].try_into().expect("4 bytes"));
+		if let Some(prev) = last {
+			assert!(counter >= prev);
+		}
+		last = Some(counter);
+	}
+	assert!(last.expect("ran") > 100);
+}
+
+#[test]
+fn host_call_round_trip_with_memory() {
+	let code = wasm(
+		r#"(module
+			(import "env" "reverse" (func $reverse (param i32 i32)))
+			(import "env" "add" (func $add (param i32 i32) (result i32)))
+			(import "env" "memory" (memory 1 16))
+			(data (i32.const 0) "hello")
+			(func (export "call") (result i32)
+				i32.const 0 i32.const 5 call $reverse
+				;; first reversed byte ('o' = 111) + 1000 through the host
+				i32.const 5 i32.load8_u i32.const 1000 call $add))"#,
+	);
+	let (result, gas_left, mem, seen, _) = on_both(|_| run(&code, &[], GAS, &Config::default()));
+	assert_eq!(result, Ok(ReturnValue::Value(Value::I32(1111))));
+	assert_eq!(&mem[0..10], b"helloolleh");
+	assert_eq!(seen, vec![b"hello".to_vec()]);
+	assert!(gas_left < GAS);
+}
+
+#[test]
+fn ten_thousand_host_calls() {
+	let code = wasm(
+		r#"(module
+			(import "env" "count" (func $count))
+			(func (export "call") (param $n i32) (local $i i32)
+				(block $out (loop $top
+					local.get $i local.get $n i32.ge_u br_if $out
+					call $count
+					local.get $i i32.const 1 i32.add local.set $i br $top))))"#,
+	);
+	let (result, gas_left, _, _, calls) =
+		on_both(|_| run(&code, &[Value::I32(10_000)], GAS, &Config::default()));
+	assert_eq!(result, Ok(ReturnValue::Unit));
+	assert_eq!(calls, 10_000);
+	// [block][loop] + n * ([4] + [call] + [5]) + [4] + [end] = 7 + 10n.
+	assert_eq!(GAS - gas_left, 7 + 10 * 10_000);
+}
+
+#[test]
+fn metered_host_function_charges_gas() {
+	let code = wasm(
+		r#"(module (import "env" "charge" (func $charge (param i64)))
+			(func (export "call") i64.const 1000 call $charge))"#,
+	);
+	// [i64.const call] = 2, then [end] = 1, plus 1000 by the host.
+	let (result, gas_left, ..) = on_both(|_| run(&code, &[], 5000, &Config::default()));
+	assert_eq!(result, Ok(ReturnValue::Unit));
+	assert_eq!(gas_left, 5000 - 1003);
+	let (result, gas_left, ..) = on_both(|_| run(&code, &[], 500, &Config::default()));
+	assert_eq!(result, trap(TrapKind::Host(99)));
+	assert_eq!(gas_left, 498);
+}
+
+#[test]
+fn every_trap_kind() {
+	let cases: &[(&str, TrapKind)] = &[
+		("unreachable", TrapKind::Unreachable),
+		("i32.const 65536 i32.load drop", TrapKind::MemoryOutOfBounds),
+		("i32.const 5 call_indirect (type $v)", TrapKind::TableOutOfBounds),
+		("i32.const 1 call_indirect (type $v)", TrapKind::IndirectCallToNull),
+		("i32.const 0 call_indirect (type $i) drop", TrapKind::IndirectCallTypeMismatch),
+		("i32.const 0x80000000 i32.const -1 i32.div_s drop", TrapKind::IntegerOverflow),
+		("i32.const 1 i32.const 0 i32.div_u drop", TrapKind::IntegerDivisionByZero),
+		("call $trap", TrapKind::Host(7)),
+		("call $self", TrapKind::StackExhausted),
+		("(loop $l br $l)", TrapKind::OutOfGas),
+	];
+	for (body, kind) in cases {
+		let code = wasm(&format!(
+			r#"(module
+				(import "env" "trap" (func $trap))
+				(import "env" "memory" (memory 1))
+				(type $v (func))
+				(type $i (func (result i32)))
+				(table 2 funcref)
+				(elem (i32.const 0) $nop)
+				(func $nop)
+				(func $self (export "call") {body}))"#
+		));
+		let (result, ..) = on_both(|_| run(&code, &[], GAS, &Config::default()));
+		assert_eq!(result, trap(*kind), "{body}");
+	}
+}
+
+/// wasmtime reports frames, translated to the original module's code offsets.
+#[test]
+fn wasmtime_frames_point_into_the_original_module() {
+	let code = wasm(
+		r#"(module
+			(func $inner i32.const 1 drop unreachable)
+			(func (export "call") nop call $inner))"#,
+	);
+	// Original offsets of `unreachable` in $inner and of `call $inner`.
+	let mut offsets = Vec::new();
+	for payload in wasmparser::Parser::new(0).parse_all(&code) {
+		if let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("valid") {
+			for op in body.get_operators_reader().expect("valid").into_iter_with_offsets() {
+				let (op, offset) = op.expect("valid");
+				if matches!(
+					op,
+					wasmparser::Operator::Unreachable | wasmparser::Operator::Call { .. }
+				) {
+					offsets.push(offset as u32);
+				}
+			}
+		}
+	}
+	let frames = run_on(Backend::Wasmtime, cache(), || {
+		let mut instance = Instance::new(&code, &env(None), &Config::default()).expect("valid");
+		match instance.invoke("call", &[], &mut State::default()) {
+			Err(Error::Trap(Trap { kind: TrapKind::Unreachable, frames })) => frames,
+			other => panic!("expected a trap, got {other:?}"),
+		}
+	});
+	assert_eq!(frames, offsets);
+}
+
+#[test]
+fn stack_limit() {
+	// Each frame of $f costs 2 + 1 param + 0 locals + 13 instructions = 16 units.
+	let code = wasm(
+		r#"(module (func $f (export "call") (param i32) (result i32)
+			local.get 0 i32.eqz
+			if (result i32) i32.const 0
+			else local.get 0 i32.const 1 i32.sub call $f i32.const 1 i32.add end))"#,
+	);
+	let config = Config { max_stack_height: 16 * 100, ..Config::default() };
+	let (result, ..) = on_both(|_| run(&code, &[Value::I32(99)], GAS, &config));
+	assert_eq!(result, Ok(ReturnValue::Value(Value::I32(99))));
+	let (result, gas_a, ..) = on_both(|_| run(&code, &[Value::I32(100)], GAS, &config));
+	assert_eq!(result, trap(TrapKind::StackExhausted));
+	// The counter is reset per invocation: a smaller depth succeeds afterwards on one instance.
+	let (second, gas_b) = on_both(|_| {
+		let mut instance = Instance::new(&code, &env(None), &config).expect("valid");
+		instance.set_gas_left(GAS);
+		let _ = instance.invoke("call", &[Value::I32(5000)], &mut State::default());
+		instance.set_gas_left(GAS);
+		let r = instance.invoke("call", &[Value::I32(10)], &mut State::default());
+		(r, instance.gas_left())
+	});
+	assert_eq!(second, Ok(ReturnValue::Value(Value::I32(10))));
+	assert!(gas_b > gas_a);
+
+	// With the default limit, unbounded recursion stops at the instrumented limit on both.
+	let code = wasm(r#"(module (func $f (export "call") call $f))"#);
+	let (result, gas_left, ..) = on_both(|_| run(&code, &[], GAS, &Config::default()));
+	assert_eq!(result, trap(TrapKind::StackExhausted));
+	// 4 units per frame: 64 Ki / 4 = 16384 frames pay their `call` segment, the next traps.
+	assert_eq!(GAS - gas_left, 16384);
+}
+
+#[test]
+fn memory_growth_limit() {
+	let code = wasm(
+		r#"(module (import "env" "memory" (memory 1))
+			(func (export "call") (param i32) (result i32) local.get 0 memory.grow))"#,
+	);
+	let grow = |max: Option<u32>, config: Config, steps: &[i32]| {
+		on_both(|_| {
+			let memory = Memory::new(1, max).expect("valid limits");
+			let mut instance =
+				Instance::new(&code, &env(Some(memory.clone())), &config).expect("valid");
+			let results: Vec<_> = steps
+				.iter()
+				.map(|n| instance.invoke("call", &[Value::I32(*n)], &mut State::default()))
+				.collect();
+			let mut last = [0u8; 1];
+			let beyond = memory.get(3 * 65536, &mut last).is_ok();
+			(results, beyond)
+		})
+	};
+	let r = |v| Ok(ReturnValue::Value(Value::I32(v)));
+	let (results, _) = grow(Some(3), Config::default(), &[1, 1, 1, 0]);
+	assert_eq!(results, vec![r(1), r(2), r(-1), r(3)]);
+	// The config caps growth below the memory's own maximum.
+	let (results, beyond) =
+		grow(Some(16), Config { max_memory_pages: 2, ..Config::default() }, &[1, 1]);
+	assert_eq!(results, vec![r(1), r(-1)]);
+	assert!(!beyond);
+	// No maximum at all: the config's limit applies.
+	let (results, _) = grow(None, Config { max_memory_pages: 4, ..Config::default() }, &[3, 1]);
+	assert_eq!(results, vec![r(1), r(-1)]);
+}
+
+#[test]
+fn invalid_modules_rejected_with_specific_errors() {
+	let d = Config::default;
+	let cases: Vec<(Vec<u8>, Config, Error)> = vec![
+		(b"\0asm\x01\0\0\0garbage".to_vec(), d(), Error::InvalidModule),
+		(b"not wasm at all".to_vec(), d(), Error::InvalidModule),
+		(
+			wasm(r#"(module (func (export "call") (result f32) f32.const 1))"#),
+			d(),
+			Error::FloatsNotAllowed,
+		),
+		(
+			wasm(r#"(module (func (export "call") i32.const 1 f64.convert_i32_s drop))"#),
+			d(),
+			Error::FloatsNotAllowed,
+		),
+		(wasm(r#"(module (func (export "call") (local f64)))"#), d(), Error::FloatsNotAllowed),
+		(
+			wasm(r#"(module (func (export "call") (result i32 i32) i32.const 1 i32.const 2))"#),
+			d(),
+			Error::UnsupportedFeature,
+		),
+		(
+			wasm(
+				r#"(module (import "env" "memory" (memory 1))
+				(func (export "call") i32.const 0 i32.const 0 i32.const 1 memory.fill))"#,
+			),
+			d(),
+			Error::UnsupportedFeature,
+		),
+		(
+			wasm(r#"(module (import "env" "table" (table 1 funcref)) (func (export "call")))"#),
+			d(),
+			Error::ForbiddenImport,
+		),
+		(
+			wasm(r#"(module (import "env" "missing" (func)) (func (export "call")))"#),
+			d(),
+			Error::ForbiddenImport,
+		),
+		(
+			wasm(r#"(module (import "other" "memory" (memory 1)) (func (export "call")))"#),
+			d(),
+			Error::ForbiddenImport,
+		),
+		(
+			wasm(r#"(module (func (export "call")) (func (export "other")))"#),
+			d(),
+			Error::ForbiddenExport,
+		),
+		(
+			wasm(r#"(module (func (export "call")))"#),
+			Config { max_code_size: 10, ..d() },
+			Error::CodeTooLarge,
+		),
+		(
+			wasm(r#"(module (func (export "call")) (func))"#),
+			Config { max_functions: 1, ..d() },
+			Error::TooManyFunctions,
+		),
+		(
+			wasm(r#"(module (func (export "call") (param i32) (local i32 i64)))"#),
+			Config { max_locals: 2, ..d() },
+			Error::TooManyLocals,
+		),
+		(
+			wasm(
+				r#"(module (global i32 (i32.const 0)) (global i32 (i32.const 0))
+				(func (export "call")))"#,
+			),
+			Config { max_globals: 1, ..d() },
+			Error::TooManyGlobals,
+		),
+		(
+			wasm(r#"(module (table 100 funcref) (func (export "call")))"#),
+			Config { max_table_size: 10, ..d() },
+			Error::TableTooLarge,
+		),
+		(
+			wasm(r#"(module (func $s) (start $s) (func (export "call")))"#),
+			d(),
+			Error::StartFunctionPresent,
+		),
+		(
+			wasm(r#"(module (import "env" "memory" (memory 2)) (func (export "call")))"#),
+			d(),
+			Error::MemoryMismatch,
+		),
+		(wasm(r#"(module (memory 1) (func (export "call")))"#), d(), Error::MemoryMismatch),
+		(
+			wasm(
+				r#"(module (import "env" "memory" (memory 1))
+				(data (i32.const 65535) "ab") (func (export "call")))"#,
+			),
+			d(),
+			Error::Instantiation,
+		),
+	];
+	for (code, config, expected) in cases {
+		let (result, ..) = on_both(|_| run(&code, &[], GAS, &config));
+		assert_eq!(result, Err(expected.clone()), "expected {expected:?}");
+	}
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+	let code = wasm(r#"(module (func (export "call") (param i32) (result i32) local.get 0))"#);
+	let outcome = on_both(|_| {
+		let mut i = Instance::new(&code, &env(None), &Config::default()).expect("valid");
+		let s = &mut State::default();
+		let mut buf = [0u8; 4];
+		(
+			i.invoke("call", &[], s),
+			i.invoke("call", &[Value::I64(1)], s),
+			i.invoke("call", &[Value::I32(1), Value::I32(2)], s),
+			i.invoke("nope", &[Value::I32(1)], s),
+			i.invoke("call", &[Value::I32(41)], s),
+			i.get_global_val(crate::host::GAS_EXPORT),
+			sandbox::memory_get(12345, 0, &mut buf),
+			sandbox::invoke(12345, b"call", Vec::new(), 0),
+			sandbox::resume(i.handle(), Ok(ReturnValue::Unit), 0),
+			Memory::new(2, Some(1)).map(|_| ()),
+			Memory::new(1, None).and_then(|m| m.get(65535, &mut buf)),
+			Memory::new(1, None).and_then(|m| m.set(u32::MAX, &buf)),
+		)
+	});
+	assert_eq!(outcome.0, Err(Error::InvalidArguments));
+	assert_eq!(outcome.1, Err(Error::InvalidArguments));
+	assert_eq!(outcome.2, Err(Error::InvalidArguments));
+	assert_eq!(outcome.3, Err(Error::ExportNotFound));
+	assert_eq!(outcome.4, Ok(ReturnValue::Value(Value::I32(41))));
+	assert_eq!(outcome.5, None);
+	assert_eq!(outcome.6, Err(Error::InvalidHandle));
+	assert_eq!(outcome.7, Err(Error::InvalidHandle));
+	assert_eq!(outcome.8, Err(Error::InvalidState));
+	assert_eq!(outcome.9, Err(Error::InvalidMemoryLimits));
+	assert_eq!(outcome.10, Err(Error::MemoryOutOfBounds));
+	assert_eq!(outcome.11, Err(Error::MemoryOutOfBounds));
+
+	// A host function whose reply does not fit the import's type.
+	let code = wasm(
+		r#"(module (import "env" "count" (func $c (result i32)))
+			(func (export "call") (result i32) call $c))"#,
+	);
+	let r = on_both(|_| {
+		let mut i = Instance::new(&code, &env(None), &Config::default()).expect("valid");
+		i.invoke("call", &[], &mut State::default())
+	});
+	assert_eq!(r, Err(Error::InvalidArguments));
+}
+
+#[test]
+fn exported_globals() {
+	let code = wasm(
+		r#"(module (global $g (export "g") (mut i64) (i64.const 5))
+			(func (export "call") i64.const 42 global.set $g))"#,
+	);
+	let config =
+		Config { allowed_exports: vec![b"call".to_vec(), b"g".to_vec()], ..Config::default() };
+	let got = on_both(|_| {
+		let mut i = Instance::new(&code, &env(None), &config).expect("valid");
+		let before = i.get_global_val("g");
+		i.invoke("call", &[], &mut State::default()).expect("runs");
+		(before, i.get_global_val("g"), i.get_global_val("missing"))
+	});
+	assert_eq!(got, (Some(Value::I64(5)), Some(Value::I64(42)), None));
+}
+
+#[test]
+fn no_leak_after_ten_thousand_instantiations() {
+	let code = wasm(
+		r#"(module (import "env" "count" (func $c)) (import "env" "memory" (memory 1))
+			(func (export "call") call $c))"#,
+	);
+	for backend in BACKENDS {
+		let cache = cache();
+		run_on(backend, cache.clone(), || {
+			let mut state = State::default();
+			for _ in 0..10_000 {
+				let memory = Memory::new(1, Some(1)).expect("valid");
+				let mut i =
+					Instance::new(&code, &env(Some(memory)), &Config::default()).expect("valid");
+				i.invoke("call", &[], &mut state).expect("runs");
+			}
+			assert_eq!(state.calls, 10_000);
+			assert_eq!(live_handles(), (0, 0), "{backend:?}");
+			// Memory outliving its instance keeps it as backing store, then both go.
+			let memory = Memory::new(1, Some(1)).expect("valid");
+			let i = Instance::new(&code, &env(Some(memory.clone())), &Config::default())
+				.expect("valid");
+			memory.set(0, b"kept").expect("in bounds");
+			drop(i);
+			let mut buf = [0u8; 4];
+			memory.get(0, &mut buf).expect("still readable");
+			assert_eq!(&buf, b"kept");
+			assert_eq!(live_handles(), (1, 1));
+			drop(memory);
+			assert_eq!(live_handles(), (0, 0));
+		});
+		let stats = cache.lock().expect("not poisoned").stats();
+		assert_eq!(stats.misses, 1, "{backend:?} compiled once");
+		assert_eq!(stats.hits, 10_000);
+	}
+}
+
+#[test]
+fn memory_access_while_suspended() {
+	// The host function writes into memory during the call; Wasm reads it after resuming.
+	let code = wasm(
+		r#"(module (import "env" "reverse" (func $r (param i32 i32)))
+			(import "env" "memory" (memory 1))
+			(func (export "call") (result i32)
+				i32.const 100 i32.const 0x04030201 i32.store
+				i32.const 100 i32.const 4 call $r
+				i32.const 104 i32.load))"#,
+	);
+	let (result, ..) = on_both(|_| run(&code, &[], GAS, &Config::default()));
+	assert_eq!(result, Ok(ReturnValue::Value(Value::I32(0x01020304))));
+}
+
+#[test]
+fn cache_is_shared_and_bounded() {
+	let shared = cache();
+	let a = wasm(r#"(module (func (export "call")))"#);
+	let b = wasm(r#"(module (func (export "call") nop))"#);
+	for _ in 0..2 {
+		run_on(Backend::Wasmtime, shared.clone(), || {
+			for code in [&a, &b] {
+				Instance::new(code, &env(None), &Config::default()).expect("valid");
+			}
+		});
+	}
+	let stats = shared.lock().expect("not poisoned").stats();
+	assert_eq!((stats.misses, stats.hits, stats.entries), (2, 2, 2));
+
+	let tiny = ModuleCache::new_shared(1).expect("engines");
+	run_on(Backend::Wasmi, tiny.clone(), || {
+		for code in [&a, &b, &a] {
+			Instance::new(code, &env(None), &Config::default()).expect("valid");
+		}
+	});
+	let stats = tiny.lock().expect("not poisoned").stats();
+	assert_eq!((stats.entries, stats.misses, stats.evictions), (1, 3, 2));
+}
+
+#[test]
+fn no_extension_is_an_error() {
+	let mut ext = sp_io::TestExternalities::default();
+	ext.execute_with(|| {
+		assert_eq!(Memory::new(1, None).map(|_| ()), Err(Error::NoExtension));
+		let code = wasm(r#"(module (func (export "call")))"#);
+		let env = EnvironmentDefinitionBuilder::<State>::new();
+		assert_eq!(
+			Instance::new(&code, &env, &Config::default()).map(|_| ()),
+			Err(Error::NoExtension)
+		);
+	});
+}

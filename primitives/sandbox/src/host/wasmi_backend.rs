@@ -142,7 +142,9 @@ pub fn instantiate(
 				let Some(sig) = instrumented.info.func_imports.get(func_index) else {
 					return fail(Error::ForbiddenImport, leftover);
 				};
-				let index = host_funcs[func_index];
+				let Some(&index) = host_funcs.get(func_index) else {
+					return fail(Error::ForbiddenImport, leftover);
+				};
 				func_index += 1;
 				let func =
 					Func::new(&mut store, func_type(&sig.signature), move |_caller, params, _| {

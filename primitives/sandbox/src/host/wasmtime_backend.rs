@@ -255,7 +255,10 @@ pub fn instantiate(
 				let Some(sig) = instrumented.info.func_imports.get(func_index) else {
 					return Err((Error::ForbiddenImport, leftover));
 				};
-				let func = host_func(&mut store, host_funcs[func_index], &sig.signature);
+				let Some(&index) = host_funcs.get(func_index) else {
+					return Err((Error::ForbiddenImport, leftover));
+				};
+				let func = host_func(&mut store, index, &sig.signature);
 				func_index += 1;
 				imports.push(Extern::Func(func));
 			}

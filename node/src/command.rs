@@ -1,0 +1,109 @@
+//! Turns the parsed command line into a running node or a maintenance subcommand.
+
+use sc_cli::SubstrateCli;
+use sc_service::PartialComponents;
+
+use crate::{
+	chain_spec,
+	cli::{Cli, Subcommand},
+	service,
+};
+
+/// Log filter when the user gives none: contract output (`debug_message`, traps) and the lines a
+/// developer or ink! e2e needs (RPC address), without per-block authoring noise.
+const DEFAULT_LOG_FILTER: &[&str] =
+	&["warn", "callisto=info", "runtime::contracts=debug", "sc_rpc_server=info", "sc_cli=info"];
+
+impl SubstrateCli for Cli {
+	fn impl_name() -> String {
+		"Callisto".into()
+	}
+
+	fn impl_version() -> String {
+		env!("SUBSTRATE_CLI_IMPL_VERSION").into()
+	}
+
+	fn description() -> String {
+		env!("CARGO_PKG_DESCRIPTION").into()
+	}
+
+	fn author() -> String {
+		env!("CARGO_PKG_AUTHORS").into()
+	}
+
+	fn support_url() -> String {
+		"https://example.invalid/callisto/issues".into()
+	}
+
+	fn copyright_start_year() -> i32 {
+		2026
+	}
+
+	fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
+		Ok(match id {
+			"" | "dev" | "local" => Box::new(chain_spec::development_chain_spec()?),
+			path => {
+				Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?)
+			}
+		})
+	}
+}
+
+/// Parses the command line and runs what it asks for.
+pub fn run() -> sc_cli::Result<()> {
+	let mut cli = Cli::from_args();
+
+	// A dev tool: no `--chain` means the dev chain (temporary storage unless `--base-path`).
+	if cli.run.shared_params.chain.is_none() {
+		cli.run.shared_params.dev = true;
+	}
+	if cli.run.shared_params.log.is_empty() {
+		cli.run.shared_params.log = DEFAULT_LOG_FILTER.iter().map(|s| s.to_string()).collect();
+	}
+
+	match &cli.subcommand {
+		#[allow(deprecated)]
+		Some(Subcommand::BuildSpec(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| cmd.run(config.chain_spec, config.network))
+		}
+		Some(Subcommand::ExportChainSpec(cmd)) => {
+			let chain_spec = cli.load_spec(&cmd.chain)?;
+			cmd.run(chain_spec)
+		}
+		Some(Subcommand::PurgeChain(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| cmd.run(config.database))
+		}
+		Some(Subcommand::Revert(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.async_run(|config| {
+				let PartialComponents { client, task_manager, backend, .. } =
+					service::new_partial(&config)?;
+				Ok((cmd.run(client, backend, None), task_manager))
+			})
+		}
+		Some(Subcommand::ChainInfo(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| cmd.run::<callisto_runtime::opaque::Block>(&config))
+		}
+		None => {
+			let runner = cli.create_runner(&cli.run)?;
+			runner.run_node_until_exit(|config| async move {
+				crate::banner::print(&config, &cli.dev);
+				match config.network.network_backend {
+					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
+						sc_network::NetworkWorker<
+							callisto_runtime::opaque::Block,
+							<callisto_runtime::opaque::Block as sp_runtime::traits::Block>::Hash,
+						>,
+					>(config, &cli.dev),
+					sc_network::config::NetworkBackendType::Litep2p => {
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, &cli.dev)
+					}
+				}
+				.map_err(sc_cli::Error::Service)
+			})
+		}
+	}
+}

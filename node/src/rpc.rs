@@ -1,0 +1,53 @@
+//! The node's RPC methods beyond Substrate's defaults.
+
+use std::sync::Arc;
+
+use callisto_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use futures::channel::mpsc;
+use jsonrpsee::RpcModule;
+use sc_consensus_manual_seal::{
+	rpc::{ManualSeal, ManualSealApiServer},
+	EngineCommand,
+};
+use sc_transaction_pool_api::TransactionPool;
+use sp_api::ProvideRuntimeApi;
+use sp_block_builder::BlockBuilder;
+use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
+use sp_runtime::traits::Block as BlockT;
+
+/// What the RPC methods need from the node.
+pub struct FullDeps<C, P> {
+	pub client: Arc<C>,
+	pub pool: Arc<P>,
+	/// Where `engine_createBlock` and `engine_finalizeBlock` send their commands.
+	pub command_sink: mpsc::Sender<EngineCommand<<Block as BlockT>::Hash>>,
+}
+
+/// Instantiates all full RPC extensions.
+pub fn create_full<C, P>(
+	deps: FullDeps<C, P>,
+) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
+where
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ HeaderMetadata<Block, Error = BlockChainError>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
+		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
+		+ BlockBuilder<Block>,
+	P: TransactionPool + 'static,
+{
+	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
+	use substrate_frame_rpc_system::{System, SystemApiServer};
+
+	let mut module = RpcModule::new(());
+	let FullDeps { client, pool, command_sink } = deps;
+
+	module.merge(System::new(client.clone(), pool).into_rpc())?;
+	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(ManualSeal::new(command_sink).into_rpc())?;
+
+	Ok(module)
+}

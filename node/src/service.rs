@@ -1,0 +1,274 @@
+//! Assembles the node: client, transaction pool, network, RPC and the block sealing task.
+
+use std::{sync::Arc, time::Duration};
+
+use callisto_runtime::{self, opaque::Block, RuntimeApi};
+use futures::{channel::mpsc, FutureExt, StreamExt};
+use sc_consensus_manual_seal::{EngineCommand, ManualSealParams};
+use sc_executor::WasmExecutor;
+use sc_service::{error::Error as ServiceError, Configuration, TaskManager};
+use sc_telemetry::{Telemetry, TelemetryWorker};
+use sp_runtime::traits::Block as BlockT;
+
+use crate::cli::{DevChainParams, Sealing};
+
+/// Every host function the runtime may import. This is where the node learns about the sandbox.
+pub type HostFunctions = sp_io::SubstrateHostFunctions;
+
+pub type FullClient = sc_service::TFullClient<Block, RuntimeApi, WasmExecutor<HostFunctions>>;
+type FullBackend = sc_service::TFullBackend<Block>;
+type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
+type FullPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
+
+/// The parts `new_full` and the maintenance subcommands share.
+pub type Service = sc_service::PartialComponents<
+	FullClient,
+	FullBackend,
+	FullSelectChain,
+	sc_consensus::DefaultImportQueue<Block>,
+	FullPool,
+	Option<Telemetry>,
+>;
+
+pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
+	let telemetry = config
+		.telemetry_endpoints
+		.clone()
+		.filter(|endpoints| !endpoints.is_empty())
+		.map(|endpoints| -> Result<_, sc_telemetry::Error> {
+			let worker = TelemetryWorker::new(16)?;
+			let telemetry = worker.handle().new_telemetry(endpoints);
+			Ok((worker, telemetry))
+		})
+		.transpose()?;
+
+	let executor = sc_service::new_wasm_executor::<HostFunctions>(&config.executor);
+	let (client, backend, keystore_container, task_manager) =
+		sc_service::new_full_parts::<Block, RuntimeApi, _>(
+			config,
+			telemetry.as_ref().map(|(_, telemetry)| telemetry.handle()),
+			executor,
+			Vec::new(),
+		)?;
+	let client = Arc::new(client);
+
+	let telemetry = telemetry.map(|(worker, telemetry)| {
+		task_manager.spawn_handle().spawn("telemetry", None, worker.run());
+		telemetry
+	});
+
+	let select_chain = sc_consensus::LongestChain::new(backend.clone());
+
+	let transaction_pool = Arc::from(
+		sc_transaction_pool::Builder::new(
+			task_manager.spawn_essential_handle(),
+			client.clone(),
+			config.role.is_authority().into(),
+		)
+		.with_options(config.transaction_pool.clone())
+		.with_prometheus(config.prometheus_registry())
+		.build(),
+	);
+
+	let import_queue = sc_consensus_manual_seal::import_queue(
+		Box::new(client.clone()),
+		&task_manager.spawn_essential_handle(),
+		config.prometheus_registry(),
+	);
+
+	Ok(sc_service::PartialComponents {
+		client,
+		backend,
+		task_manager,
+		import_queue,
+		keystore_container,
+		select_chain,
+		transaction_pool,
+		other: telemetry,
+	})
+}
+
+/// Builds the full node and starts block production as `dev` asks.
+pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
+	config: Configuration,
+	dev: &DevChainParams,
+) -> Result<TaskManager, ServiceError> {
+	let sc_service::PartialComponents {
+		client,
+		backend,
+		mut task_manager,
+		import_queue,
+		keystore_container,
+		select_chain,
+		transaction_pool,
+		other: mut telemetry,
+	} = new_partial(&config)?;
+
+	let net_config = sc_network::config::FullNetworkConfiguration::<
+		Block,
+		<Block as BlockT>::Hash,
+		Network,
+	>::new(&config.network, config.prometheus_registry().cloned());
+	let metrics = Network::register_notification_metrics(config.prometheus_registry());
+
+	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
+		sc_service::build_network(sc_service::BuildNetworkParams {
+			config: &config,
+			net_config,
+			client: client.clone(),
+			transaction_pool: transaction_pool.clone(),
+			spawn_handle: task_manager.spawn_handle(),
+			spawn_essential_handle: task_manager.spawn_essential_handle(),
+			import_queue,
+			block_announce_validator_builder: None,
+			warp_sync_config: None,
+			block_relay: None,
+			metrics,
+			gap_sync_body_policy: None,
+		})?;
+
+	// Manual sealing takes its commands from the `engine_*` RPCs; the other modes never do, but
+	// the RPCs still exist (and answer) so tools that probe for them do not break.
+	let (command_sink, commands_stream) =
+		mpsc::channel::<EngineCommand<<Block as BlockT>::Hash>>(1024);
+
+	let rpc_builder = {
+		let client = client.clone();
+		let pool = transaction_pool.clone();
+		let command_sink = command_sink.clone();
+		Box::new(move |_| {
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				command_sink: command_sink.clone(),
+			};
+			crate::rpc::create_full(deps).map_err(Into::into)
+		})
+	};
+
+	let prometheus_registry = config.prometheus_registry().cloned();
+	sc_service::spawn_tasks(sc_service::SpawnTasksParams {
+		network: network.clone(),
+		client: client.clone(),
+		keystore: keystore_container.keystore(),
+		task_manager: &mut task_manager,
+		transaction_pool: transaction_pool.clone(),
+		rpc_builder,
+		backend,
+		system_rpc_tx,
+		tx_handler_controller,
+		sync_service,
+		config,
+		telemetry: telemetry.as_mut(),
+		tracing_execute_block: None,
+	})?;
+
+	let proposer = sc_basic_authorship::ProposerFactory::new(
+		task_manager.spawn_handle(),
+		client.clone(),
+		transaction_pool.clone(),
+		prometheus_registry.as_ref(),
+		telemetry.as_ref().map(|telemetry| telemetry.handle()),
+	);
+
+	let create_inherent_data_providers =
+		|_, ()| async move { Ok(sp_timestamp::InherentDataProvider::from_system_time()) };
+
+	let sealing = match dev.sealing {
+		Sealing::Instant => sc_consensus_manual_seal::run_instant_seal(
+			sc_consensus_manual_seal::InstantSealParams {
+				block_import: client.clone(),
+				env: proposer,
+				client: client.clone(),
+				pool: transaction_pool.clone(),
+				select_chain,
+				consensus_data_provider: None,
+				create_inherent_data_providers,
+			},
+		)
+		.boxed(),
+		Sealing::Manual => seal_on_commands(
+			client.clone(),
+			proposer,
+			transaction_pool,
+			select_chain,
+			commands_stream,
+			create_inherent_data_providers,
+		),
+		Sealing::Interval(ms) => {
+			let ticks = interval_commands(Duration::from_millis(ms));
+			seal_on_commands(
+				client.clone(),
+				proposer,
+				transaction_pool,
+				select_chain,
+				futures::stream::select(ticks, commands_stream),
+				create_inherent_data_providers,
+			)
+		}
+	};
+	task_manager.spawn_essential_handle().spawn_blocking("sealing", None, sealing);
+
+	if dev.sealing != Sealing::Manual {
+		task_manager.spawn_essential_handle().spawn_blocking(
+			"delayed-finalize",
+			None,
+			sc_consensus_manual_seal::run_delayed_finalize(
+				sc_consensus_manual_seal::DelayedFinalizeParams {
+					client,
+					spawn_handle: task_manager.spawn_handle(),
+					delay_sec: dev.finalize_delay_sec,
+				},
+			),
+		);
+	}
+
+	Ok(task_manager)
+}
+
+/// Seals a block for every command: `engine_*` RPC calls, or interval ticks.
+fn seal_on_commands<CIDP>(
+	client: Arc<FullClient>,
+	proposer: sc_basic_authorship::ProposerFactory<FullPool, FullClient>,
+	pool: Arc<FullPool>,
+	select_chain: FullSelectChain,
+	commands_stream: impl futures::Stream<Item = EngineCommand<<Block as BlockT>::Hash>>
+		+ Send
+		+ Unpin
+		+ 'static,
+	create_inherent_data_providers: CIDP,
+) -> futures::future::BoxFuture<'static, ()>
+where
+	CIDP: sp_inherents::CreateInherentDataProviders<Block, ()> + 'static,
+{
+	sc_consensus_manual_seal::run_manual_seal(ManualSealParams {
+		block_import: client.clone(),
+		env: proposer,
+		client,
+		pool,
+		commands_stream,
+		select_chain,
+		consensus_data_provider: None,
+		create_inherent_data_providers,
+	})
+	.boxed()
+}
+
+/// A command to seal a (possibly empty) block on every tick of `period`.
+fn interval_commands(
+	period: Duration,
+) -> impl futures::Stream<Item = EngineCommand<<Block as BlockT>::Hash>> + Send + Unpin {
+	futures::stream::unfold((), move |()| async move {
+		futures_timer::Delay::new(period).await;
+		Some((
+			EngineCommand::SealNewBlock {
+				create_empty: true,
+				finalize: false,
+				parent_hash: None,
+				sender: None,
+			},
+			(),
+		))
+	})
+	.boxed()
+}

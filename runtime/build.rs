@@ -1,0 +1,6 @@
+//! Compiles the runtime to Wasm (the only form the node executes) and embeds it as `WASM_BINARY`.
+
+fn main() {
+	#[cfg(feature = "std")]
+	substrate_wasm_builder::WasmBuilder::build_using_defaults();
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: formatting, the Rust tests of every crate, then the end-to-end tests,
+# which start real `callisto` processes and drive them with polkadot.js.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/setup.sh"
+cd "$root"
+target=${CARGO_TARGET_DIR:-$root/target}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+# Build and test the whole workspace with one feature set, so the tests reuse the node's build.
+step "build the workspace (the node included)"
+cargo build --locked --workspace
+
+step "Rust tests"
+cargo test --locked --workspace
+
+step "end-to-end tests against $target/debug/callisto"
+cd tests/e2e
+CALLISTO_BIN="$target/debug/callisto" npm test

@@ -52,6 +52,8 @@ struct State {
 	memory: Option<Memory>,
 	calls: u64,
 	seen: Vec<Vec<u8>>,
+	/// Code that `env.nested` instantiates and calls.
+	callee: Option<Vec<u8>>,
 }
 
 fn host_add(_: &mut State, args: &[Value]) -> Result<ReturnValue, HostError> {
@@ -78,6 +80,20 @@ fn host_count(state: &mut State, _: &[Value]) -> Result<ReturnValue, HostError> 
 	Ok(ReturnValue::Unit)
 }
 
+/// `nested(x) -> i32`: instantiates `state.callee` (with its own memory) and returns its
+/// `call(x)`, like a contract calling another contract.
+fn host_nested(state: &mut State, args: &[Value]) -> Result<ReturnValue, HostError> {
+	let code = state.callee.clone().ok_or(HostError(5))?;
+	let memory = Memory::new(1, Some(1)).map_err(|_| HostError(6))?;
+	let mut inner = State { memory: Some(memory.clone()), ..Default::default() };
+	let mut instance =
+		Instance::new(&code, &env(Some(memory)), &Config::default()).map_err(|_| HostError(6))?;
+	instance.set_gas_left(GAS);
+	let result = instance.invoke("call", args, &mut inner).map_err(|_| HostError(8))?;
+	state.calls += inner.calls + 1;
+	Ok(result)
+}
+
 fn host_trap(_: &mut State, _: &[Value]) -> Result<ReturnValue, HostError> {
 	Err(HostError(7))
 }
@@ -95,6 +111,7 @@ fn env(memory: Option<Memory>) -> EnvironmentDefinitionBuilder<State> {
 	env.add_host_func("env", "reverse", host_reverse);
 	env.add_host_func("env", "count", host_count);
 	env.add_host_func("env", "trap", host_trap);
+	env.add_host_func("env", "nested", host_nested);
 	env.add_metered_host_func("env", "charge", host_charge);
 	if let Some(m) = memory {
 		env.add_memory("env", "memory", m);
@@ -627,4 +644,40 @@ fn no_extension_is_an_error() {
 			Err(Error::NoExtension)
 		);
 	});
+}
+
+#[test]
+fn nested_instances_while_suspended() {
+	// The caller is suspended in `nested` while the callee runs and makes its own host calls;
+	// the caller's memory stays intact and reachable.
+	let callee = wasm(
+		r#"(module (import "env" "count" (func $c)) (import "env" "memory" (memory 1))
+			(func (export "call") (param i32) (result i32)
+				call $c i32.const 0 local.get 0 i32.store
+				local.get 0 i32.const 2 i32.mul))"#,
+	);
+	let caller = wasm(
+		r#"(module (import "env" "nested" (func $n (param i32) (result i32)))
+			(import "env" "memory" (memory 1))
+			(func (export "call") (result i32)
+				i32.const 0 i32.const 7 i32.store
+				i32.const 21 call $n
+				i32.const 0 i32.load i32.add))"#,
+	);
+	let outcome = on_both(|_| {
+		let memory = Memory::new(1, Some(1)).expect("valid");
+		let mut state = State {
+			memory: Some(memory.clone()),
+			callee: Some(callee.clone()),
+			..Default::default()
+		};
+		let mut i = Instance::new(&caller, &env(Some(memory)), &Config::default()).expect("valid");
+		i.set_gas_left(GAS);
+		let r = i.invoke("call", &[], &mut state);
+		(r, state.calls, i.gas_left(), live_handles())
+	});
+	assert_eq!(outcome.0, Ok(ReturnValue::Value(Value::I32(42 + 7))));
+	assert_eq!(outcome.1, 2);
+	// Only the caller (and its memory) is left; the callee was torn down.
+	assert_eq!(outcome.3, (1, 1));
 }

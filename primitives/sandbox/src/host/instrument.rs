@@ -382,3 +382,88 @@ pub fn instrument(code: &[u8], info: ModuleInfo, config: &Config) -> Result<Inst
 	}
 	Ok(Instrumented { code: out, offset_map: OffsetMap { funcs }, info })
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::host::validate::validate;
+
+	fn instrumented(text: &str) -> (Vec<u8>, Instrumented) {
+		let code = wat::parse_str(text).expect("valid WAT");
+		let config =
+			Config { allowed_exports: vec![b"call".to_vec(), b"g".to_vec()], ..Config::default() };
+		let info = validate(&code, &config).expect("valid module");
+		let out = instrument(&code, info, &config).expect("instruments");
+		(code, out)
+	}
+
+	fn original_offsets(code: &[u8]) -> Vec<u32> {
+		let mut offsets = Vec::new();
+		for payload in Parser::new(0).parse_all(code) {
+			if let Payload::CodeSectionEntry(body) = payload.expect("valid") {
+				for op in body.get_operators_reader().expect("valid").into_iter_with_offsets() {
+					offsets.push(op.expect("valid").1 as u32);
+				}
+			}
+		}
+		offsets
+	}
+
+	#[test]
+	fn output_is_valid_and_keeps_sections_in_order() {
+		for text in [
+			r#"(module (func (export "call")))"#,
+			r#"(module (func))"#,
+			r#"(module (import "env" "memory" (memory 1))
+				(global $g (export "g") (mut i32) (i32.const 1)) (table 2 funcref) (elem (i32.const 0) $f)
+				(func $f (export "call") (result i32) global.get $g)
+				(data (i32.const 0) "x"))"#,
+		] {
+			let (_, out) = instrumented(text);
+			wasmparser::Validator::new()
+				.validate_all(&out.code)
+				.expect("instrumented module validates");
+			let exports: Vec<String> = Parser::new(0)
+				.parse_all(&out.code)
+				.filter_map(|p| match p.expect("valid") {
+					Payload::ExportSection(r) => Some(
+						r.into_iter()
+							.map(|e| e.expect("valid").name.to_string())
+							.collect::<Vec<_>>(),
+					),
+					_ => None,
+				})
+				.flatten()
+				.collect();
+			for name in [GAS_EXPORT, STACK_EXPORT, REASON_EXPORT] {
+				assert!(exports.iter().any(|e| e == name), "{name} exported in {text}");
+			}
+		}
+	}
+
+	#[test]
+	fn offset_map_points_back_to_original_instructions() {
+		let (code, out) = instrumented(
+			r#"(module (func $a i32.const 1 drop) (func (export "call") (result i32)
+				(block (loop i32.const 0 br_if 0)) call $a i32.const 5 return))"#,
+		);
+		let originals = original_offsets(&code);
+		let mut seen = Vec::new();
+		for payload in Parser::new(0).parse_all(&out.code) {
+			if let Payload::CodeSectionEntry(body) = payload.expect("valid") {
+				for op in body.get_operators_reader().expect("valid").into_iter_with_offsets() {
+					let offset = op.expect("valid").1 as u32;
+					let original = out.offset_map.to_original(offset).expect("mapped");
+					assert!(originals.contains(&original));
+					seen.push(original);
+				}
+			}
+		}
+		// Every original instruction is the target of some instrumented instruction.
+		for o in &originals {
+			assert!(seen.contains(o), "original offset {o} unmapped");
+		}
+		assert_eq!(out.offset_map.to_original(0), None);
+		assert_eq!(out.offset_map.to_original(u32::MAX), None);
+	}
+}

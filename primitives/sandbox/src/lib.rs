@@ -172,7 +172,15 @@ pub enum Error {
 	Trap(Trap),
 	/// The host side is not available (no `SandboxExt` registered).
 	NoExtension,
+	/// The [`Config`] is out of range (`max_stack_height` above [`MAX_STACK_HEIGHT_LIMIT`] or
+	/// `max_memory_pages` above 65536).
+	InvalidConfig,
 }
+
+/// Largest `Config::max_stack_height` the host accepts. The engines' own limits (wasmi's
+/// recursion depth and value stack, wasmtime's native stack) are sized so that this instrumented
+/// limit is always reached first, which keeps stack exhaustion deterministic across backends.
+pub const MAX_STACK_HEIGHT_LIMIT: u32 = 256 * 1024;
 
 /// Load-time limits and the allowed export names.
 #[derive(Encode, Decode, Clone, Debug, PartialEq, Eq)]
@@ -191,7 +199,8 @@ pub struct Config {
 	pub max_table_size: u32,
 	/// Maximum number of Wasm pages of the imported memory.
 	pub max_memory_pages: u32,
-	/// Stack-height limit in instrumented units (see `host::instrument`).
+	/// Stack-height limit in instrumented units: a function frame costs
+	/// `2 + params + locals + instructions`. At most [`MAX_STACK_HEIGHT_LIMIT`].
 	pub max_stack_height: u32,
 }
 

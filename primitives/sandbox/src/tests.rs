@@ -536,6 +536,35 @@ fn bad_input_is_an_error_not_a_panic() {
 		i.invoke("call", &[], &mut State::default())
 	});
 	assert_eq!(r, Err(Error::InvalidArguments));
+
+	for config in [
+		Config { max_stack_height: crate::MAX_STACK_HEIGHT_LIMIT + 1, ..Config::default() },
+		Config { max_memory_pages: 65537, ..Config::default() },
+	] {
+		let r = on_both(|_| Instance::new(&code, &env(None), &config).map(|_| ()));
+		assert_eq!(r, Err(Error::InvalidConfig));
+	}
+}
+
+/// At the largest allowed stack limit, the instrumented limit still fires before either
+/// engine's own: the cheapest possible frame (3 units) recursing without end.
+#[test]
+fn largest_stack_limit_is_still_deterministic() {
+	let code = wasm(r#"(module (func $f (export "call") call $f))"#);
+	let config = Config { max_stack_height: crate::MAX_STACK_HEIGHT_LIMIT, ..Config::default() };
+	let (result, gas_left, ..) = on_both(|_| run(&code, &[], GAS, &config));
+	assert_eq!(result, trap(TrapKind::StackExhausted));
+	assert_eq!(GAS - gas_left, u64::from(crate::MAX_STACK_HEIGHT_LIMIT / 4));
+	// Many locals per frame: the most native stack per unit.
+	let code = wasm(
+		r#"(module (func $f (export "call") (param i64) (local i64 i64 i64 i64 i64 i64 i64 i64)
+			local.get 0 local.set 1 local.get 1 local.set 2 local.get 2 local.set 3
+			local.get 3 local.set 4 local.get 4 local.set 5 local.get 5 local.set 6
+			local.get 6 local.set 7 local.get 7 local.set 8
+			local.get 8 i64.const 1 i64.add call $f))"#,
+	);
+	let (result, ..) = on_both(|_| run(&code, &[Value::I64(0)], 100 * GAS, &config));
+	assert_eq!(result, trap(TrapKind::StackExhausted));
 }
 
 #[test]

@@ -219,6 +219,11 @@ impl Sandbox {
 		env: &EnvironmentDefinition,
 		config: &Config,
 	) -> Result<u32, Error> {
+		if config.max_stack_height > crate::MAX_STACK_HEIGHT_LIMIT
+			|| config.max_memory_pages > 65536
+		{
+			return Err(Error::InvalidConfig);
+		}
 		let (instrumented, module) = self
 			.cache
 			.lock()

@@ -102,13 +102,6 @@ pub struct WasmiInstance {
 	instrumented: Arc<Instrumented>,
 }
 
-// SAFETY: `ResumableCallHostTrap` is not `Send` only because its saved call stack holds raw
-// instruction pointers into code buffers owned by the `Engine`, which the call keeps alive (it
-// holds an `Engine` clone) and which are immutable. Nothing in it is tied to the current
-// thread, and we only ever touch it through `&mut self`, so moving the whole instance to another
-// thread is sound (wasmi itself asserts `Sync` for the same reason).
-unsafe impl Send for WasmiInstance {}
-
 type InstantiateResult = Result<Box<dyn SandboxInstance>, (Error, Option<Vec<u8>>)>;
 
 /// Instantiate `module` with the runtime's host functions (`host_funcs[i]` is the runtime-side

@@ -2,6 +2,8 @@
 
 use std::{fmt, str::FromStr};
 
+use crate::sandbox::SandboxBackend;
+
 /// How the node produces blocks.
 #[derive(Debug, Copy, Clone, PartialEq, Eq)]
 pub enum Sealing {
@@ -59,6 +61,19 @@ pub struct DevChainParams {
 	pub finalize_delay_sec: u64,
 }
 
+/// Options of the contract sandbox, shown in their own `--help` section.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Contract sandbox")]
+pub struct SandboxParams {
+	/// The engine that runs contracts. Both give identical results, gas and trap locations.
+	#[arg(long, value_enum, default_value_t = SandboxBackend::Wasmtime, value_name = "ENGINE")]
+	pub sandbox_backend: SandboxBackend,
+
+	/// Memory for compiled contract modules, in MiB; the least recently used are evicted.
+	#[arg(long, default_value_t = 256, value_name = "MIB")]
+	pub sandbox_cache_mib: usize,
+}
+
 #[derive(Debug, clap::Parser)]
 #[command(
 	name = "callisto",
@@ -78,6 +93,9 @@ pub struct Cli {
 	pub dev: DevChainParams,
 
 	#[command(flatten)]
+	pub sandbox: SandboxParams,
+
+	#[command(flatten, next_help_heading = "Substrate node")]
 	pub run: sc_cli::RunCmd,
 }
 

@@ -79,7 +79,7 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.async_run(|config| {
 				let PartialComponents { client, task_manager, backend, .. } =
-					service::new_partial(&config)?;
+					service::new_partial(&config, &cli.sandbox)?;
 				Ok((cmd.run(client, backend, None), task_manager))
 			})
 		}
@@ -90,16 +90,24 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			runner.run_node_until_exit(|config| async move {
-				crate::banner::print(&config, &cli.dev);
+				crate::banner::print(&config, &cli.dev, &cli.sandbox);
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<
 							callisto_runtime::opaque::Block,
 							<callisto_runtime::opaque::Block as sp_runtime::traits::Block>::Hash,
 						>,
-					>(config, &cli.dev),
+					>(
+						config,
+						&cli.dev,
+						&cli.sandbox,
+					),
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, &cli.dev)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(
+							config,
+							&cli.dev,
+							&cli.sandbox,
+						)
 					}
 				}
 				.map_err(sc_cli::Error::Service)

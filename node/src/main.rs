@@ -8,6 +8,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod rpc;
+mod sandbox;
 mod service;
 
 fn main() -> sc_cli::Result<()> {

@@ -4,16 +4,20 @@ use std::{sync::Arc, time::Duration};
 
 use callisto_runtime::{self, opaque::Block, RuntimeApi};
 use futures::{channel::mpsc, FutureExt, StreamExt};
+use sc_client_api::ExecutorProvider;
 use sc_consensus_manual_seal::{EngineCommand, ManualSealParams};
 use sc_executor::WasmExecutor;
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sp_runtime::traits::Block as BlockT;
 
-use crate::cli::{DevChainParams, Sealing};
+use crate::{
+	cli::{DevChainParams, SandboxParams, Sealing},
+	sandbox::SandboxExtensions,
+};
 
 /// Every host function the runtime may import. This is where the node learns about the sandbox.
-pub type HostFunctions = sp_io::SubstrateHostFunctions;
+pub type HostFunctions = (sp_io::SubstrateHostFunctions, sp_sandbox::HostFunctions);
 
 pub type FullClient = sc_service::TFullClient<Block, RuntimeApi, WasmExecutor<HostFunctions>>;
 type FullBackend = sc_service::TFullBackend<Block>;
@@ -30,7 +34,10 @@ pub type Service = sc_service::PartialComponents<
 	Option<Telemetry>,
 >;
 
-pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
+pub fn new_partial(
+	config: &Configuration,
+	sandbox: &SandboxParams,
+) -> Result<Service, ServiceError> {
 	let telemetry = config
 		.telemetry_endpoints
 		.clone()
@@ -51,6 +58,12 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 			Vec::new(),
 		)?;
 	let client = Arc::new(client);
+	let sandbox_extensions = SandboxExtensions::new(
+		sandbox.sandbox_backend,
+		sandbox.sandbox_cache_mib.saturating_mul(1 << 20),
+	)
+	.map_err(|e| ServiceError::Other(format!("cannot start the contract sandbox: {e}")))?;
+	client.execution_extensions().set_extensions_factory(sandbox_extensions);
 
 	let telemetry = telemetry.map(|(worker, telemetry)| {
 		task_manager.spawn_handle().spawn("telemetry", None, worker.run());
@@ -92,6 +105,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	config: Configuration,
 	dev: &DevChainParams,
+	sandbox: &SandboxParams,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -102,7 +116,7 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
 		select_chain,
 		transaction_pool,
 		other: mut telemetry,
-	} = new_partial(&config)?;
+	} = new_partial(&config, sandbox)?;
 
 	let net_config = sc_network::config::FullNetworkConfiguration::<
 		Block,

@@ -106,3 +106,20 @@ test('interval sealing: empty blocks keep coming', async () => {
 test('bad sealing flag is refused with a hint', async () => {
   await assert.rejects(startNode(['--sealing', 'sometimes'], { timeoutMs: 30_000 }), /unknown sealing `sometimes`/);
 });
+
+for (const backend of ['wasmi', 'wasmtime']) {
+  test(`--sandbox-backend ${backend} starts, says so, and produces blocks`, async () => {
+    const node = await startNode(['--sandbox-backend', backend]);
+    try {
+      assert.match(node.logs(), new RegExp(`Sandbox backend: ${backend}`));
+      const hash = await submitAndWaitInBlock(node.api.tx.balances.transferKeepAlive(bob.address, 1_000n), alice);
+      assert.ok((await node.api.rpc.chain.getHeader(hash)).number.toNumber() >= 1);
+    } finally {
+      await node.stop();
+    }
+  });
+}
+
+test('an unknown sandbox backend is refused', async () => {
+  await assert.rejects(startNode(['--sandbox-backend', 'v8'], { timeoutMs: 30_000 }), /invalid value 'v8'/);
+});

@@ -1,0 +1,57 @@
+//! Gives every runtime call the contract sandbox: the extension the sandbox host functions use,
+//! on the backend the operator chose, sharing one module cache across blocks and RPC calls.
+
+use sc_client_api::execution_extensions::ExtensionsFactory;
+use sp_externalities::Extensions;
+use sp_runtime::traits::{Block as BlockT, NumberFor};
+use sp_sandbox::{Backend, ModuleCache, SandboxExt, SharedModuleCache};
+
+/// The engine that runs contracts, as named on the command line.
+#[derive(Debug, Copy, Clone, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SandboxBackend {
+	/// The wasmi interpreter: no compile step, slower execution.
+	Wasmi,
+	/// The wasmtime JIT (Cranelift): compiles each contract once, then runs it natively.
+	#[default]
+	Wasmtime,
+}
+
+impl std::fmt::Display for SandboxBackend {
+	fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+		f.write_str(match self {
+			Self::Wasmi => "wasmi",
+			Self::Wasmtime => "wasmtime",
+		})
+	}
+}
+
+impl From<SandboxBackend> for Backend {
+	fn from(backend: SandboxBackend) -> Self {
+		match backend {
+			SandboxBackend::Wasmi => Backend::Wasmi,
+			SandboxBackend::Wasmtime => Backend::Wasmtime,
+		}
+	}
+}
+
+/// Registers a fresh [`SandboxExt`] for each runtime call (block production, import, RPC and
+/// runtime-API calls all go through the client's execution extensions).
+pub struct SandboxExtensions {
+	backend: Backend,
+	cache: SharedModuleCache,
+}
+
+impl SandboxExtensions {
+	/// Extensions for `backend` with a module cache of at most `cache_bytes`.
+	pub fn new(backend: SandboxBackend, cache_bytes: usize) -> Result<Self, String> {
+		Ok(Self { backend: backend.into(), cache: ModuleCache::new_shared(cache_bytes)? })
+	}
+}
+
+impl<Block: BlockT> ExtensionsFactory<Block> for SandboxExtensions {
+	fn extensions_for(&self, _: Block::Hash, _: NumberFor<Block>) -> Extensions {
+		let mut extensions = Extensions::new();
+		extensions.register(SandboxExt::new(self.backend, self.cache.clone()));
+		extensions
+	}
+}

@@ -30,6 +30,23 @@
 //! runtime-side API ([`Memory`], [`EnvironmentDefinitionBuilder`], [`Instance`]) is the same on
 //! both faces, so pallets can be unit tested natively inside `sp_io::TestExternalities` with a
 //! [`SandboxExt`] registered.
+//!
+//! # Wiring it into a node
+//!
+//! - Executor host functions: `(sp_io::SubstrateHostFunctions, sp_sandbox::HostFunctions)`.
+//! - One [`SharedModuleCache`] per process (`ModuleCache::new_shared(bytes)`; it owns both
+//!   engines), and for every externalities that runs the runtime a fresh
+//!   `SandboxExt::new(backend, cache.clone())` (e.g. from an `ExtensionsFactory`). The
+//!   [`Backend`] is whatever the node chose for the process; the default is wasmtime.
+//! - Without the extension every call returns [`Error::NoExtension`] instead of panicking.
+//!
+//! # Gas and limits
+//!
+//! One unit per original Wasm instruction, charged per straight-line segment on entry (see
+//! `host::instrument`). Runtime-side host functions registered with
+//! [`EnvironmentDefinitionBuilder::add_metered_host_func`] get the gas left and charge their own
+//! cost. Stack height is limited by [`Config::max_stack_height`] (instrumented, at most
+//! [`MAX_STACK_HEIGHT_LIMIT`]); memory by the memory's maximum and [`Config::max_memory_pages`].
 
 #![cfg_attr(substrate_runtime, no_std)]
 

@@ -710,3 +710,30 @@ fn nested_instances_while_suspended() {
 	// Only the caller (and its memory) is left; the callee was torn down.
 	assert_eq!(outcome.3, (1, 1));
 }
+
+/// Every way out of a function (`return`, `br`/`br_if` to the function's label, falling off the
+/// end) gives its stack units back: 3000 calls under a limit that fits only a few frames.
+#[test]
+fn stack_counter_is_released_on_every_exit() {
+	let code = wasm(
+		r#"(module
+			(func $exit (param i32) (result i32)
+				local.get 0 i32.const 1 i32.eq if i32.const 1 return end
+				local.get 0 local.get 0 i32.const 2 i32.eq br_if 0
+				drop
+				local.get 0 i32.eqz if i32.const 7 br 1 end
+				i32.const 9)
+			(func (export "call") (param $n i32) (result i32) (local $i i32) (local $sum i32)
+				(block $out (loop $top
+					local.get $i local.get $n i32.ge_u br_if $out
+					local.get $i i32.const 4 i32.rem_u call $exit
+					local.get $sum i32.add local.set $sum
+					local.get $i i32.const 1 i32.add local.set $i br $top))
+				local.get $sum))"#,
+	);
+	let config = Config { max_stack_height: 200, ..Config::default() };
+	let (result, gas_left, ..) = on_both(|_| run(&code, &[Value::I32(3000)], GAS, &config));
+	// Per 4 calls: 7 (br) + 1 (return) + 2 (br_if) + 9 (end).
+	assert_eq!(result, Ok(ReturnValue::Value(Value::I32(750 * 19))));
+	assert!(gas_left < GAS);
+}

@@ -188,7 +188,17 @@ impl<T> Instance<T> {
 						None => Err(HostError(u32::MAX)),
 					};
 					self.gas_left = gas_left;
-					outcome = sandbox::resume(self.handle, reply, gas_left)?;
+					outcome = match sandbox::resume(self.handle, reply, gas_left) {
+						Ok(outcome) => outcome,
+						Err(e) => {
+							// The reply did not fit the import's type and the call is still
+							// suspended: unwind it with a host trap so the instance is usable
+							// again, and report the original error.
+							let _ =
+								sandbox::resume(self.handle, Err(HostError(u32::MAX)), gas_left);
+							return Err(e);
+						}
+					};
 				}
 			}
 		}

@@ -533,9 +533,12 @@ fn bad_input_is_an_error_not_a_panic() {
 	);
 	let r = on_both(|_| {
 		let mut i = Instance::new(&code, &env(None), &Config::default()).expect("valid");
-		i.invoke("call", &[], &mut State::default())
+		let first = i.invoke("call", &[], &mut State::default());
+		// The failed call was unwound: the instance takes new invocations.
+		let second = i.invoke("call", &[], &mut State::default());
+		(first, second)
 	});
-	assert_eq!(r, Err(Error::InvalidArguments));
+	assert_eq!(r, (Err(Error::InvalidArguments), Err(Error::InvalidArguments)));
 
 	for config in [
 		Config { max_stack_height: crate::MAX_STACK_HEIGHT_LIMIT + 1, ..Config::default() },

@@ -740,3 +740,85 @@ fn stack_counter_is_released_on_every_exit() {
 	assert_eq!(result, Ok(ReturnValue::Value(Value::I32(750 * 19))));
 	assert!(gas_left < GAS);
 }
+
+/// Differential sweep: for assorted programs, every gas budget from 0 up to the full cost (in
+/// steps) gives the same result, gas left and memory on both backends.
+#[test]
+fn gas_budget_sweep_is_identical_on_both_backends() {
+	let programs = [
+		// Recursive Fibonacci.
+		(
+			r#"(module (import "env" "memory" (memory 1))
+			(func $fib (param i32) (result i32)
+				local.get 0 i32.const 2 i32.lt_u
+				if (result i32) local.get 0
+				else local.get 0 i32.const 1 i32.sub call $fib
+					local.get 0 i32.const 2 i32.sub call $fib i32.add end)
+			(func (export "call") (param i32) (result i32)
+				i32.const 0 local.get 0 call $fib i32.store i32.const 0 i32.load))"#,
+			Value::I32(15),
+		),
+		// br_table dispatch, sign extension and i64 arithmetic writing memory.
+		(
+			r#"(module (import "env" "memory" (memory 1)) (import "env" "count" (func $c))
+			(func (export "call") (param $n i32) (result i32) (local $i i32) (local $acc i64)
+				(block $out (loop $top
+					local.get $i local.get $n i32.ge_u br_if $out
+					(block $b2 (block $b1 (block $b0
+						local.get $i i32.const 3 i32.rem_u br_table $b0 $b1 $b2)
+						local.get $acc i64.const 7 i64.mul i64.const 3 i64.add local.set $acc
+						br $b2)
+						local.get $i i32.extend8_s i64.extend_i32_s local.get $acc i64.xor local.set $acc
+						call $c br $b2)
+					local.get $i i32.const 8 i32.mul local.get $acc i64.store
+					local.get $i i32.const 1 i32.add local.set $i br $top))
+				local.get $acc i32.wrap_i64))"#,
+			Value::I32(300),
+		),
+		// call_indirect through a table in a loop.
+		(
+			r#"(module (import "env" "memory" (memory 1)) (type $t (func (param i32) (result i32)))
+			(table 3 funcref) (elem (i32.const 0) $a $b $d)
+			(func $a (param i32) (result i32) local.get 0 i32.const 1 i32.add)
+			(func $b (param i32) (result i32) local.get 0 i32.const 3 i32.shl)
+			(func $d (param i32) (result i32) local.get 0 i32.popcnt)
+			(func (export "call") (param $n i32) (result i32) (local $v i32)
+				(loop $top
+					local.get $v local.get $n i32.const 3 i32.rem_u call_indirect (type $t)
+					local.set $v
+					i32.const 64 local.get $v i32.store
+					local.get $n i32.const 1 i32.sub local.tee $n br_if $top)
+				local.get $v))"#,
+			Value::I32(500),
+		),
+	];
+	for (text, arg) in programs {
+		let code = wasm(text);
+		let outcomes = on_both(|_| {
+			let memory = Memory::new(1, Some(1)).expect("valid");
+			let mut state = State { memory: Some(memory.clone()), ..Default::default() };
+			let mut i = Instance::new(&code, &env(Some(memory.clone())), &Config::default())
+				.expect("valid");
+			i.set_gas_left(GAS);
+			let full = kind_only(i.invoke("call", &[arg], &mut state));
+			let cost = GAS - i.gas_left();
+			let mut outcomes = vec![(full, cost, Vec::new())];
+			for step in 0..=60u64 {
+				let budget = cost * step / 60;
+				i.set_gas_left(budget);
+				let r = kind_only(i.invoke("call", &[arg], &mut state));
+				let mut mem = vec![0u8; 4096];
+				memory.get(0, &mut mem).expect("in bounds");
+				outcomes.push((r, i.gas_left(), mem));
+			}
+			outcomes
+		});
+		let (full, cost, _) = &outcomes[0];
+		assert!(full.is_ok(), "{full:?}");
+		// Below the full cost it runs out of gas; at the full cost it finishes with 0 left.
+		assert_eq!(outcomes[1].0, trap(TrapKind::OutOfGas));
+		assert_eq!(outcomes[61].0, *full);
+		assert_eq!(outcomes[61].1, 0);
+		assert!(outcomes[2..61].iter().all(|o| o.0 == trap(TrapKind::OutOfGas)), "cost {cost}");
+	}
+}

@@ -385,6 +385,18 @@ fn memory_growth_limit() {
 	// No maximum at all: the config's limit applies.
 	let (results, _) = grow(None, Config { max_memory_pages: 4, ..Config::default() }, &[3, 1]);
 	assert_eq!(results, vec![r(1), r(-1)]);
+	// The module's declared maximum applies too.
+	let code = wasm(
+		r#"(module (import "env" "memory" (memory 1 2))
+			(func (export "call") (param i32) (result i32) local.get 0 memory.grow))"#,
+	);
+	let results = on_both(|_| {
+		let memory = Memory::new(1, Some(16)).expect("valid limits");
+		let mut instance =
+			Instance::new(&code, &env(Some(memory)), &Config::default()).expect("valid");
+		[1, 1].map(|n| instance.invoke("call", &[Value::I32(n)], &mut State::default()))
+	});
+	assert_eq!(results, [r(1), r(-1)]);
 }
 
 #[test]

@@ -263,18 +263,16 @@ impl Sandbox {
 				return Err(Error::InvalidState);
 			};
 			let pages = (data.len() / WASM_PAGE_SIZE as usize) as u32;
-			// The provided memory must satisfy the import: at least its initial size and, if the
-			// import declares a maximum, a maximum not above it.
-			if pages < limits.initial || pages > config.max_memory_pages {
+			// The provided memory must hold at least the import's initial pages. Its maximum is
+			// the smallest of the import's, the memory's own and the config's.
+			let max = [limits.maximum, *maximum, Some(config.max_memory_pages)]
+				.into_iter()
+				.flatten()
+				.min()
+				.unwrap_or(config.max_memory_pages);
+			if pages < limits.initial || pages > max {
 				return Err(Error::MemoryMismatch);
 			}
-			let max = match (limits.maximum, *maximum) {
-				(Some(im), Some(mm)) if mm <= im => mm,
-				(Some(_), _) => return Err(Error::MemoryMismatch),
-				(None, Some(mm)) => mm,
-				(None, None) => u32::MAX,
-			}
-			.min(config.max_memory_pages);
 			memory =
 				Some((handle, MemoryInit { data: core::mem::take(data), pages, maximum: max }));
 		}

@@ -12,6 +12,9 @@
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 extern crate alloc;
+// The runtime's allocator and panic handler come from sp-io, which nothing else here names.
+#[cfg(not(feature = "std"))]
+use sp_io as _;
 
 use alloc::vec::Vec;
 use codec::{Decode, Encode};

@@ -834,3 +834,35 @@ fn gas_budget_sweep_is_identical_on_both_backends() {
 		assert!(outcomes[2..61].iter().all(|o| o.0 == trap(TrapKind::OutOfGas)), "cost {cost}");
 	}
 }
+
+/// The runtime may tear an instance down while it is suspended in a host call (e.g. a
+/// panicking runtime-side host function); the host unwinds and frees it.
+#[test]
+fn teardown_while_suspended() {
+	use crate::{EnvironmentDefinition, ExternEntity, Outcome};
+	let code = wasm(
+		r#"(module (import "env" "count" (func $c)) (import "env" "memory" (memory 1))
+			(func (export "call") i32.const 0 i32.const 5 i32.store call $c))"#,
+	);
+	let outcome = on_both(|_| {
+		let memory = sandbox::memory_new(1, 1).expect("valid limits");
+		let env = EnvironmentDefinition {
+			entries: vec![
+				(b"env".to_vec(), b"count".to_vec(), ExternEntity::Function(0)),
+				(b"env".to_vec(), b"memory".to_vec(), ExternEntity::Memory(memory)),
+			],
+		};
+		let instance = sandbox::instance_new(&code, env, Config::default()).expect("valid");
+		let first = sandbox::invoke(instance, b"call", Vec::new(), GAS);
+		assert!(matches!(first, Ok(Outcome::HostCall { index: 0, .. })), "{first:?}");
+		// Reachable while suspended, then gone with the instance.
+		let mut buf = [0u8; 4];
+		sandbox::memory_get(memory, 0, &mut buf).expect("in bounds");
+		sandbox::instance_teardown(instance);
+		let orphaned = live_handles();
+		sandbox::memory_teardown(memory);
+		let after = sandbox::invoke(instance, b"call", Vec::new(), GAS);
+		(buf, orphaned, live_handles(), after)
+	});
+	assert_eq!(outcome, ([5, 0, 0, 0], (1, 1), (0, 0), Err(Error::InvalidHandle)));
+}

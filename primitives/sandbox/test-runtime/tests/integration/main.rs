@@ -31,7 +31,7 @@ fn run_everywhere(wat: &str, export: &str, gas: u64) -> Report {
 	let runtime_code = RuntimeCode {
 		code_fetcher: &wrapped,
 		heap_pages: None,
-		hash: sp_core::blake2_256(runtime).to_vec(),
+		hash: sp_io::hashing::blake2_256(runtime).to_vec(),
 	};
 	let executor = Executor::builder().build();
 	let mut reports = Vec::new();

@@ -1,7 +1,7 @@
 //! Load-time validation: everything a contract module may not do, each with its own error.
 //!
 //! Order of checks: size, well-formedness (any Wasm the parser knows), the feature set (MVP +
-//! sign-extension; floats are accepted by the parser here and rejected by our own scan so that
+//! sign-extension, floats still allowed), floats (the same feature set without floats, so that
 //! they get their own error), then the structural limits of [`Config`].
 
 use crate::{Config, Error};
@@ -85,16 +85,10 @@ fn signature(ty: &FuncType) -> Result<Signature, Error> {
 	Ok(Signature { params, result })
 }
 
-/// The features a contract may use. Floats are allowed here and rejected by our own scan.
+/// The features a contract may use, floats included: they are rejected by a separate pass so
+/// that they get their own error.
 fn allowed_features() -> WasmFeatures {
 	WasmFeatures::MVP | WasmFeatures::MUTABLE_GLOBAL | WasmFeatures::SIGN_EXTENSION
-}
-
-/// Whether an operator touches floats. All float operators (and block types / memory
-/// operators over floats) carry `F32`/`F64` in their name or in their immediate's type.
-fn is_float_op(op: &wasmparser::Operator) -> bool {
-	let name = format!("{op:?}");
-	name.contains("F32") || name.contains("F64")
 }
 
 /// Validate `code` against `config`; returns what instantiation and instrumentation need.
@@ -110,6 +104,10 @@ pub fn validate(code: &[u8], config: &Config) -> Result<ModuleInfo, Error> {
 		log::debug!(target: crate::LOG_TARGET, "unsupported feature: {e}");
 		Error::UnsupportedFeature
 	})?;
+	// The same without floats: what fails now fails because of a float type or operator.
+	Validator::new_with_features(allowed_features().difference(WasmFeatures::FLOATS))
+		.validate_all(code)
+		.map_err(|_| Error::FloatsNotAllowed)?;
 
 	let mut info = ModuleInfo::default();
 	let mut code_index = 0usize;
@@ -214,11 +212,6 @@ pub fn validate(code: &[u8], config: &Config) -> Result<ModuleInfo, Error> {
 				}
 				if locals > u64::from(config.max_locals) {
 					return Err(Error::TooManyLocals);
-				}
-				for op in body.get_operators_reader().map_err(bad)? {
-					if is_float_op(&op.map_err(bad)?) {
-						return Err(Error::FloatsNotAllowed);
-					}
 				}
 			}
 			_ => {}

@@ -36,8 +36,7 @@ fn run_everywhere(wat: &str, export: &str, gas: u64) -> Report {
 	let executor = Executor::builder().build();
 	let mut reports = Vec::new();
 	for backend in [Backend::Wasmi, Backend::Wasmtime] {
-		let native =
-			externalities(backend).execute_with(|| run(code.clone(), export.into(), gas));
+		let native = externalities(backend).execute_with(|| run(code.clone(), export.into(), gas));
 		let mut ext = externalities(backend);
 		let input = (code.clone(), export.as_bytes().to_vec(), gas).encode();
 		let (output, _) = executor.call(

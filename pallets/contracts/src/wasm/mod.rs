@@ -1,0 +1,221 @@
+//! Stored contract code: its metadata, upload, removal and reference counting.
+//!
+//! Code is stored once per hash and shared by all contracts instantiated from it. The uploader
+//! pays a deposit for the bytes, held on their account until they remove the code, which they
+//! may only do when no contract uses it (refcount zero).
+//!
+//! The Wasm executable (validation on upload, and running code on `sp-sandbox`) will live in
+//! this module. Until it exists, uploads are only checked against `MaxCodeLen`.
+
+use crate::{
+	AccountIdOf, BalanceOf, CodeHash, CodeInfoOf, CodeVec, Config, Error, Event, HoldReason,
+	Pallet, PristineCode, LOG_TARGET,
+};
+use alloc::vec::Vec;
+use codec::{Decode, Encode, MaxEncodedLen};
+use frame_support::{
+	dispatch::DispatchResult,
+	ensure,
+	traits::{fungible::MutateHold, tokens::Precision, Get},
+	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use sp_runtime::{
+	traits::{BadOrigin, Hash, Saturating, Zero},
+	DispatchError,
+};
+
+/// Metadata of stored code.
+#[derive(
+	CloneNoBound,
+	Encode,
+	Decode,
+	scale_info::TypeInfo,
+	MaxEncodedLen,
+	DebugNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+)]
+#[codec(mel_bound())]
+#[scale_info(skip_type_params(T))]
+pub struct CodeInfo<T: Config> {
+	/// Who uploaded the code; the only account allowed to remove it.
+	owner: AccountIdOf<T>,
+	/// Deposit held on the owner for storing the code.
+	#[codec(compact)]
+	deposit: BalanceOf<T>,
+	/// Number of contracts using the code (including delegate dependencies).
+	#[codec(compact)]
+	refcount: u64,
+	/// Whether the code may only run where determinism is not required.
+	determinism: Determinism,
+	/// Length of the code in bytes.
+	code_len: u32,
+}
+
+/// Whether code must behave identically on every node.
+#[derive(
+	Clone,
+	Copy,
+	Encode,
+	Decode,
+	codec::DecodeWithMemTracking,
+	scale_info::TypeInfo,
+	MaxEncodedLen,
+	Debug,
+	PartialEq,
+	Eq,
+)]
+pub enum Determinism {
+	/// The code is deterministic (no floating point), so it may run on chain.
+	Enforced,
+	/// The code may be non-deterministic; it only runs off chain through dry runs that allow
+	/// it.
+	Relaxed,
+}
+
+impl<T: Config> CodeInfo<T> {
+	/// Metadata of code owned by `owner`, not yet paid for or stored.
+	pub fn new(owner: AccountIdOf<T>, determinism: Determinism, code_len: u32) -> Self {
+		Self { owner, deposit: Zero::zero(), refcount: 0, determinism, code_len }
+	}
+
+	/// The uploader.
+	pub fn owner(&self) -> &AccountIdOf<T> {
+		&self.owner
+	}
+
+	/// The deposit held for the code.
+	pub fn deposit(&self) -> BalanceOf<T> {
+		self.deposit
+	}
+
+	/// How many contracts use the code.
+	pub fn refcount(&self) -> u64 {
+		self.refcount
+	}
+
+	/// The code's determinism.
+	pub fn determinism(&self) -> Determinism {
+		self.determinism
+	}
+
+	/// Length of the code in bytes.
+	pub fn code_len(&self) -> u32 {
+		self.code_len
+	}
+}
+
+/// Code on its way into storage.
+pub struct UploadedCode<T: Config> {
+	code: CodeVec<T>,
+	code_hash: CodeHash<T>,
+	code_info: CodeInfo<T>,
+}
+
+impl<T: Config> UploadedCode<T> {
+	/// Prepares `code` for storage by `owner`.
+	///
+	/// The code hash is the runtime hash of the raw bytes, no length prefix, so it equals the
+	/// hash cargo-contract prints. Validation of the Wasm module belongs here and comes with
+	/// the executor; until then only the size is checked.
+	pub fn from_code(
+		code: Vec<u8>,
+		owner: AccountIdOf<T>,
+		determinism: Determinism,
+	) -> Result<Self, DispatchError> {
+		let code: CodeVec<T> = code.try_into().map_err(|_| <Error<T>>::CodeTooLarge)?;
+		let code_hash = T::Hashing::hash(&code);
+		let code_info = CodeInfo::new(owner, determinism, code.len() as u32);
+		Ok(Self { code, code_hash, code_info })
+	}
+
+	/// The hash the code is stored under.
+	pub fn code_hash(&self) -> &CodeHash<T> {
+		&self.code_hash
+	}
+
+	/// The code's metadata.
+	pub fn code_info(&self) -> &CodeInfo<T> {
+		&self.code_info
+	}
+
+	/// Deposit for storing the code: its bytes plus its metadata (at their maximal size, so
+	/// later refcount growth is covered), as two storage items.
+	fn deposit(&self) -> BalanceOf<T> {
+		let bytes = self.code_info.code_len.saturating_add(CodeInfo::<T>::max_encoded_len() as u32);
+		T::DepositPerByte::get()
+			.saturating_mul(bytes.into())
+			.saturating_add(T::DepositPerItem::get().saturating_mul(2u32.into()))
+	}
+
+	/// Stores the code unless it is already stored, holding the deposit on the owner.
+	///
+	/// Returns the deposit held: zero if the code was already there, in which case no event is
+	/// emitted either.
+	pub fn store_code(&mut self) -> Result<BalanceOf<T>, DispatchError> {
+		if <CodeInfoOf<T>>::contains_key(self.code_hash) {
+			return Ok(Zero::zero());
+		}
+		let deposit = self.deposit();
+		T::Currency::hold(
+			&HoldReason::CodeUploadDepositReserve.into(),
+			&self.code_info.owner,
+			deposit,
+		)
+		.map_err(|error| {
+			log::debug!(target: LOG_TARGET, "code deposit of {deposit:?} failed: {error:?}");
+			<Error<T>>::StorageDepositNotEnoughFunds
+		})?;
+		self.code_info.deposit = deposit;
+		<PristineCode<T>>::insert(self.code_hash, &self.code);
+		<CodeInfoOf<T>>::insert(self.code_hash, &self.code_info);
+		<Pallet<T>>::deposit_event(Event::CodeStored {
+			code_hash: self.code_hash,
+			deposit_held: deposit,
+			uploader: self.code_info.owner.clone(),
+		});
+		Ok(deposit)
+	}
+}
+
+/// Removes unused code owned by `origin` and releases its deposit.
+pub fn remove_code<T: Config>(origin: &AccountIdOf<T>, code_hash: CodeHash<T>) -> DispatchResult {
+	<CodeInfoOf<T>>::try_mutate_exists(code_hash, |existing| {
+		let info = existing.as_ref().ok_or(<Error<T>>::CodeNotFound)?;
+		ensure!(info.refcount == 0, <Error<T>>::CodeInUse);
+		ensure!(&info.owner == origin, BadOrigin);
+		// Best effort: a slash of the hold must not make the code unremovable.
+		let released = T::Currency::release(
+			&HoldReason::CodeUploadDepositReserve.into(),
+			&info.owner,
+			info.deposit,
+			Precision::BestEffort,
+		)?;
+		<PristineCode<T>>::remove(code_hash);
+		*existing = None;
+		<Pallet<T>>::deposit_event(Event::CodeRemoved {
+			code_hash,
+			deposit_released: released,
+			remover: origin.clone(),
+		});
+		Ok(())
+	})
+}
+
+/// Records one more user of the code; `CodeNotFound` if it is not stored.
+pub fn increment_refcount<T: Config>(code_hash: CodeHash<T>) -> DispatchResult {
+	<CodeInfoOf<T>>::mutate(code_hash, |existing| {
+		let info = existing.as_mut().ok_or(<Error<T>>::CodeNotFound)?;
+		info.refcount = info.refcount.saturating_add(1);
+		Ok(())
+	})
+}
+
+/// Records one user fewer. Missing code is ignored: the count only guards removal.
+pub fn decrement_refcount<T: Config>(code_hash: CodeHash<T>) {
+	<CodeInfoOf<T>>::mutate(code_hash, |existing| {
+		if let Some(info) = existing {
+			info.refcount = info.refcount.saturating_sub(1);
+		}
+	});
+}

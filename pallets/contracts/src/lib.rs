@@ -95,6 +95,8 @@ type BalanceOf<T> =
 type CodeVec<T> = BoundedVec<u8, <T as Config>::MaxCodeLen>;
 type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
 type DebugBufferVec<T> = BoundedVec<u8, <T as Config>::MaxDebugBufferLen>;
+// Used by the dry-run entry points, which the runtime API impl calls once execution exists.
+#[allow(dead_code)]
 type EventRecordOf<T> =
 	EventRecord<<T as frame_system::Config>::RuntimeEvent, <T as frame_system::Config>::Hash>;
 
@@ -804,8 +806,10 @@ impl<T: Config> Origin<T> {
 // one would not see.
 environmental::environmental!(executing_contract: bool);
 
+// Until the Wasm executor calls them, only tests use the generic entry points below.
 /// What the internal entry points return besides the result: the meters, so the caller can
 /// report gas and deposit in whichever form it needs.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) struct InternalOutput<T: Config, O> {
 	pub gas_meter: GasMeter<T>,
 	pub storage_deposit: StorageDeposit<BalanceOf<T>>,
@@ -889,6 +893,7 @@ impl<T: Config> Pallet<T> {
 	///
 	/// The shared core of the `call` dispatchable and `ContractsApi::call`; the Wasm
 	/// executable plugs in as `E`.
+	#[cfg_attr(not(test), allow(dead_code))]
 	pub(crate) fn run_call<E: Executable<T>>(
 		origin: Origin<T>,
 		dest: T::AccountId,
@@ -923,6 +928,7 @@ impl<T: Config> Pallet<T> {
 	///
 	/// The shared core of the `instantiate*` dispatchables and `ContractsApi::instantiate`.
 	/// Uploading comes first (see [`Self::bare_upload_code`]) and is not part of this.
+	#[cfg_attr(not(test), allow(dead_code))]
 	pub(crate) fn run_instantiate<E: Executable<T>>(
 		origin: T::AccountId,
 		value: BalanceOf<T>,
@@ -957,6 +963,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Runs `f` unless a contract is already executing, in which case entering again is
 	/// `ReentranceDenied`.
+	#[cfg_attr(not(test), allow(dead_code))]
 	fn guarded<R>(f: impl FnOnce() -> Result<R, ExecError>) -> Result<R, ExecError> {
 		executing_contract::using_once(&mut false, || {
 			executing_contract::with(|executing| -> Result<(), ExecError> {
@@ -975,6 +982,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Turns an internal result into a dry-run `ContractResult`, collecting events and the
 	/// debug buffer as requested.
+	#[cfg_attr(not(test), allow(dead_code))]
 	pub(crate) fn into_contract_result<O, R>(
 		output: InternalOutput<T, O>,
 		map: impl FnOnce(O) -> R,

@@ -8,6 +8,7 @@
 
 use alloc::vec::Vec;
 use codec::{Decode, Encode, MaxEncodedLen};
+use frame_support::weights::Weight;
 use scale_info::{build::Fields, Path, Type, TypeInfo};
 use sp_runtime::{
 	traits::{Saturating, Zero},
@@ -19,10 +20,10 @@ use sp_runtime::{
 #[derive(Clone, Eq, PartialEq, Encode, Decode, Debug, TypeInfo)]
 pub struct ContractResult<R, Balance, EventRecord> {
 	/// Weight actually used by the call.
-	pub gas_consumed: frame_support::weights::Weight,
+	pub gas_consumed: Weight,
 	/// Weight a real submission needs as its limit. It can exceed `gas_consumed` because some
 	/// charges are made for the worst case first and refunded afterwards.
-	pub gas_required: frame_support::weights::Weight,
+	pub gas_required: Weight,
 	/// Net storage deposit charged or refunded, existential deposit of new contracts included.
 	pub storage_deposit: StorageDeposit<Balance>,
 	/// UTF-8 debug output of the contracts, only filled for `DebugInfo::UnsafeDebug`.

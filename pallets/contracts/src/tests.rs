@@ -26,10 +26,14 @@ use sp_runtime::{
 };
 use std::collections::BTreeMap;
 
+mod metadata;
+
+/// The mock runtime; `Runtime` so that its scale-info path matches the upstream mock's shape.
+pub type Test = Runtime;
 type Block = frame_system::mocking::MockBlock<Test>;
 
 frame_support::construct_runtime!(
-	pub enum Test {
+	pub enum Runtime {
 		System: frame_system,
 		Balances: pallet_balances,
 		Timestamp: pallet_timestamp,

@@ -68,7 +68,10 @@ use alloc::vec::Vec;
 use codec::{Codec, Decode, DecodeWithMemTracking, Encode, HasCompact, MaxEncodedLen};
 use core::{fmt::Debug, marker::PhantomData};
 use frame_support::{
-	dispatch::{DispatchErrorWithPostInfo, GetDispatchInfo, Pays, PostDispatchInfo, RawOrigin},
+	dispatch::{
+		DispatchErrorWithPostInfo, DispatchResultWithPostInfo, GetDispatchInfo, Pays,
+		PostDispatchInfo, RawOrigin,
+	},
 	ensure,
 	traits::{
 		fungible::{Inspect, Mutate, MutateHold},
@@ -84,7 +87,7 @@ use frame_system::{
 };
 use scale_info::TypeInfo;
 use sp_runtime::{
-	traits::{BadOrigin, Convert, Dispatchable, StaticLookup},
+	traits::{BadOrigin, Convert, Dispatchable, Saturating, StaticLookup, Zero},
 	DispatchError,
 };
 
@@ -95,8 +98,6 @@ type BalanceOf<T> =
 type CodeVec<T> = BoundedVec<u8, <T as Config>::MaxCodeLen>;
 type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
 type DebugBufferVec<T> = BoundedVec<u8, <T as Config>::MaxDebugBufferLen>;
-// Used by the dry-run entry points, which the runtime API impl calls once execution exists.
-#[allow(dead_code)]
 type EventRecordOf<T> =
 	EventRecord<<T as frame_system::Config>::RuntimeEvent, <T as frame_system::Config>::Hash>;
 
@@ -881,12 +882,214 @@ impl<T: Config> Pallet<T> {
 		determinism: Determinism,
 	) -> CodeUploadResult<CodeHash<T>, BalanceOf<T>> {
 		Self::ensure_migrated()?;
+		let (code_hash, deposit) =
+			Self::try_upload_code(origin, code, storage_deposit_limit, determinism)?;
+		Ok(CodeUploadReturnValue { code_hash, deposit })
+	}
+
+	/// Stores code unless already stored; returns its hash and the deposit held (zero if it
+	/// was already there). `StorageDepositLimitExhausted` if the deposit exceeds `limit`.
+	fn try_upload_code(
+		origin: T::AccountId,
+		code: Vec<u8>,
+		limit: Option<BalanceOf<T>>,
+		determinism: Determinism,
+	) -> Result<(CodeHash<T>, BalanceOf<T>), DispatchError> {
 		let mut module = UploadedCode::<T>::from_code(code, origin, determinism)?;
 		let deposit = module.store_code()?;
-		if let Some(limit) = storage_deposit_limit {
+		if let Some(limit) = limit {
 			ensure!(deposit <= limit, <Error<T>>::StorageDepositLimitExhausted);
 		}
-		Ok(CodeUploadReturnValue { code_hash: *module.code_hash(), deposit })
+		Ok((*module.code_hash(), deposit))
+	}
+
+	/// The `call` dispatchable on top of the executable `E`: a revert is an error
+	/// (`ContractReverted`) and the post-dispatch weight is the gas used plus the base weight.
+	#[cfg_attr(not(test), allow(dead_code))]
+	pub(crate) fn dispatch_call<E: Executable<T>>(
+		origin: Origin<T>,
+		dest: T::AccountId,
+		value: BalanceOf<T>,
+		gas_limit: Weight,
+		storage_deposit_limit: Option<BalanceOf<T>>,
+		data: Vec<u8>,
+	) -> DispatchResultWithPostInfo {
+		let InternalOutput { gas_meter, result, .. } = Self::run_call::<E>(
+			origin,
+			dest,
+			value,
+			gas_limit,
+			storage_deposit_limit,
+			data,
+			None,
+			Determinism::Enforced,
+		);
+		let result = result.map_err(|e| e.error).and_then(|ret| {
+			ensure!(!ret.did_revert(), <Error<T>>::ContractReverted);
+			Ok(())
+		});
+		gas_meter.into_dispatch_result(result, T::WeightInfo::call())
+	}
+
+	/// The `instantiate` and `instantiate_with_code` dispatchables on top of the executable
+	/// `E`. With `code`, it is uploaded first (determinism enforced) and its deposit comes off
+	/// the deposit limit; otherwise `code_hash` must be stored.
+	#[cfg_attr(not(test), allow(dead_code))]
+	pub(crate) fn dispatch_instantiate<E: Executable<T>>(
+		origin: T::AccountId,
+		value: BalanceOf<T>,
+		gas_limit: Weight,
+		storage_deposit_limit: Option<BalanceOf<T>>,
+		code: Code<CodeHash<T>>,
+		data: Vec<u8>,
+		salt: Vec<u8>,
+	) -> DispatchResultWithPostInfo {
+		let (data_len, salt_len) = (data.len() as u32, salt.len() as u32);
+		let (code_hash, upload_deposit, base_weight) = match code {
+			Code::Upload(code) => {
+				let code_len = code.len() as u32;
+				let (hash, deposit) = Self::try_upload_code(
+					origin.clone(),
+					code,
+					storage_deposit_limit,
+					Determinism::Enforced,
+				)?;
+				(hash, deposit, T::WeightInfo::instantiate_with_code(code_len, data_len, salt_len))
+			}
+			Code::Existing(hash) => {
+				(hash, Zero::zero(), T::WeightInfo::instantiate(data_len, salt_len))
+			}
+		};
+		let storage_deposit_limit =
+			storage_deposit_limit.map(|limit| limit.saturating_sub(upload_deposit));
+		let InternalOutput { gas_meter, result, .. } = Self::run_instantiate::<E>(
+			origin,
+			value,
+			gas_limit,
+			storage_deposit_limit,
+			code_hash,
+			data,
+			salt,
+			None,
+		);
+		let result = result.map_err(|e| e.error).and_then(|(_, ret)| {
+			ensure!(!ret.did_revert(), <Error<T>>::ContractReverted);
+			Ok(())
+		});
+		gas_meter.into_dispatch_result(result, base_weight)
+	}
+
+	/// `ContractsApi::call` on top of the executable `E`.
+	#[cfg_attr(not(test), allow(dead_code))]
+	pub(crate) fn bare_call_with<E: Executable<T>>(
+		origin: T::AccountId,
+		dest: T::AccountId,
+		value: BalanceOf<T>,
+		gas_limit: Weight,
+		storage_deposit_limit: Option<BalanceOf<T>>,
+		data: Vec<u8>,
+		debug: DebugInfo,
+		collect_events: CollectEvents,
+		determinism: Determinism,
+	) -> ContractExecResult<BalanceOf<T>, EventRecordOf<T>> {
+		if let Err(error) = Self::ensure_migrated() {
+			return Self::failed_before_execution(error, None, None);
+		}
+		let mut debug_message =
+			(debug == DebugInfo::UnsafeDebug).then(DebugBufferVec::<T>::default);
+		let output = Self::run_call::<E>(
+			Origin::from_account_id(origin),
+			dest,
+			value,
+			gas_limit,
+			storage_deposit_limit,
+			data,
+			debug_message.as_mut(),
+			determinism,
+		);
+		Self::into_contract_result(output, |ret| ret, debug_message, collect_events)
+	}
+
+	/// `ContractsApi::instantiate` on top of the executable `E`. The reported deposit includes
+	/// the code upload's.
+	#[cfg_attr(not(test), allow(dead_code))]
+	pub(crate) fn bare_instantiate_with<E: Executable<T>>(
+		origin: T::AccountId,
+		value: BalanceOf<T>,
+		gas_limit: Weight,
+		storage_deposit_limit: Option<BalanceOf<T>>,
+		code: Code<CodeHash<T>>,
+		data: Vec<u8>,
+		salt: Vec<u8>,
+		debug: DebugInfo,
+		collect_events: CollectEvents,
+	) -> ContractInstantiateResult<T::AccountId, BalanceOf<T>, EventRecordOf<T>> {
+		if let Err(error) = Self::ensure_migrated() {
+			return Self::failed_before_execution(error, None, None);
+		}
+		let mut debug_message =
+			(debug == DebugInfo::UnsafeDebug).then(DebugBufferVec::<T>::default);
+		let (code_hash, upload_deposit) = match code {
+			Code::Upload(code) => match Self::try_upload_code(
+				origin.clone(),
+				code,
+				storage_deposit_limit,
+				Determinism::Enforced,
+			) {
+				Ok(uploaded) => uploaded,
+				// Upstream collects events on this path too.
+				Err(error) => {
+					let events =
+						(collect_events == CollectEvents::UnsafeCollect).then(Self::collect_events);
+					return Self::failed_before_execution(error, debug_message, events);
+				}
+			},
+			Code::Existing(hash) => (hash, Zero::zero()),
+		};
+		let storage_deposit_limit =
+			storage_deposit_limit.map(|limit| limit.saturating_sub(upload_deposit));
+		let output = Self::run_instantiate::<E>(
+			origin,
+			value,
+			gas_limit,
+			storage_deposit_limit,
+			code_hash,
+			data,
+			salt,
+			debug_message.as_mut(),
+		);
+		let mut result = Self::into_contract_result(
+			output,
+			|(account_id, result)| InstantiateReturnValue { result, account_id },
+			debug_message,
+			collect_events,
+		);
+		result.storage_deposit =
+			result.storage_deposit.saturating_add(&StorageDeposit::Charge(upload_deposit));
+		result
+	}
+
+	/// A dry-run result for a failure before anything ran: no gas, no deposit.
+	#[cfg_attr(not(test), allow(dead_code))]
+	fn failed_before_execution<R>(
+		error: DispatchError,
+		debug_message: Option<DebugBufferVec<T>>,
+		events: Option<Vec<EventRecordOf<T>>>,
+	) -> ContractResult<Result<R, DispatchError>, BalanceOf<T>, EventRecordOf<T>> {
+		ContractResult {
+			gas_consumed: Weight::zero(),
+			gas_required: Weight::zero(),
+			storage_deposit: Default::default(),
+			debug_message: debug_message.map(|m| m.into_inner()).unwrap_or_default(),
+			result: Err(error),
+			events,
+		}
+	}
+
+	/// All events in `System::Events`, as dry runs return them.
+	#[cfg_attr(not(test), allow(dead_code))]
+	fn collect_events() -> Vec<EventRecordOf<T>> {
+		System::<T>::read_events_no_consensus().map(|e| *e).collect()
 	}
 
 	/// Runs a call through the stack with the executable `E`.
@@ -990,9 +1193,7 @@ impl<T: Config> Pallet<T> {
 		collect_events: CollectEvents,
 	) -> ContractResult<Result<R, DispatchError>, BalanceOf<T>, EventRecordOf<T>> {
 		let events = match collect_events {
-			CollectEvents::UnsafeCollect => {
-				Some(System::<T>::read_events_no_consensus().map(|e| *e).collect())
-			}
+			CollectEvents::UnsafeCollect => Some(Self::collect_events()),
 			CollectEvents::Skip => None,
 		};
 		ContractResult {

@@ -199,9 +199,11 @@ impl Executable<Test> for MockExecutable {
 		_gas_meter: &mut GasMeter<Test>,
 	) -> Result<Self, DispatchError> {
 		let code_info = CodeInfoOf::<Test>::get(code_hash).ok_or(Error::<Test>::CodeNotFound)?;
+		// Code uploaded through the pallet has no closure; it behaves as a contract that
+		// returns nothing.
 		let func = LOADER
 			.with(|l| l.borrow().get(&code_hash).cloned())
-			.ok_or(Error::<Test>::CodeNotFound)?;
+			.unwrap_or_else(|| Rc::new(|_| ok(vec![])));
 		Ok(Self { func, code_hash, code_info })
 	}
 
@@ -1207,5 +1209,139 @@ fn dry_run_results_collect_events_and_debug_output_on_request() {
 		let out = call(&contract, 0, vec![]);
 		let result = Contracts::into_contract_result(out, |r| r, None, CollectEvents::Skip);
 		assert!(result.debug_message.is_empty() && result.events.is_none());
+	});
+}
+
+// ---- Dispatchable and dry-run cores ----------------------------------------------------
+
+#[test]
+fn dispatch_call_turns_revert_into_contract_reverted_and_reports_weight() {
+	new_test_ext().execute_with(|| {
+		let code_hash = MockExecutable::register(|ctx| {
+			if ctx.function == ExportedFunction::Call {
+				ctx.ext.gas_meter_mut().charge(TestGas(500))?;
+				if ctx.input_data == [1] {
+					return revert(vec![]);
+				}
+			}
+			ok(vec![])
+		});
+		let contract = instantiate(code_hash, 0, &[]);
+		let base = <() as WeightInfo>::call();
+		let info = Contracts::dispatch_call::<MockExecutable>(
+			Origin::Signed(ALICE),
+			contract.clone(),
+			0,
+			GAS_LIMIT,
+			None,
+			vec![0],
+		)
+		.unwrap();
+		assert_eq!(info.actual_weight, Some(base + Weight::from_parts(500, 0)));
+		let e = Contracts::dispatch_call::<MockExecutable>(
+			Origin::Signed(ALICE),
+			contract,
+			0,
+			GAS_LIMIT,
+			None,
+			vec![1],
+		)
+		.unwrap_err();
+		assert_eq!(e.error, err(Error::ContractReverted));
+		assert_eq!(e.post_info.actual_weight, Some(base + Weight::from_parts(500, 0)));
+	});
+}
+
+#[test]
+fn dispatch_instantiate_with_code_uploads_first_and_takes_the_deposit_off_the_limit() {
+	new_test_ext().execute_with(|| {
+		let code = vec![5u8; 20];
+		let code_hash = BlakeTwo256::hash(&code);
+		let upload = code_deposit(20);
+		let base = DepositPerByte::get() * 122 + DepositPerItem::get();
+		// One short of upload + ED + base deposit.
+		let e = Contracts::dispatch_instantiate::<MockExecutable>(
+			ALICE,
+			0,
+			GAS_LIMIT,
+			Some(upload + ED + base - 1),
+			Code::Upload(code.clone()),
+			vec![],
+			vec![],
+		)
+		.unwrap_err();
+		assert_eq!(e.error, err(Error::StorageDepositLimitExhausted));
+
+		// The failed dispatch would be rolled back by FRAME; here the code stays stored, so
+		// the second attempt uploads nothing and needs only ED + base.
+		assert!(CodeInfoOf::<Test>::contains_key(code_hash));
+		let info = Contracts::dispatch_instantiate::<MockExecutable>(
+			ALICE,
+			0,
+			GAS_LIMIT,
+			Some(ED + base),
+			Code::Upload(code),
+			vec![9],
+			vec![],
+		)
+		.unwrap();
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::instantiate_with_code(20, 1, 0)));
+		let address = Contracts::contract_address(&ALICE, &code_hash, &[9], &[]);
+		assert_eq!(CodeInfoOf::<Test>::get(code_hash).unwrap().refcount(), 1);
+		assert!(ContractInfoOf::<Test>::contains_key(&address));
+	});
+}
+
+#[test]
+fn bare_instantiate_reports_upload_deposit_and_refuses_during_migration() {
+	new_test_ext().execute_with(|| {
+		let code = vec![6u8; 30];
+		let result = Contracts::bare_instantiate_with::<MockExecutable>(
+			ALICE,
+			0,
+			GAS_LIMIT,
+			None,
+			Code::Upload(code.clone()),
+			vec![],
+			vec![],
+			DebugInfo::UnsafeDebug,
+			CollectEvents::UnsafeCollect,
+		);
+		let base = DepositPerByte::get() * 122 + DepositPerItem::get();
+		assert_eq!(result.storage_deposit, StorageDeposit::Charge(code_deposit(30) + ED + base));
+		let ret = result.result.unwrap();
+		assert_eq!(
+			ret.account_id,
+			Contracts::contract_address(&ALICE, &BlakeTwo256::hash(&code), &[], &[])
+		);
+		assert!(result.events.unwrap().len() >= 3);
+
+		let result = Contracts::bare_call_with::<MockExecutable>(
+			ALICE,
+			ret.account_id.clone(),
+			0,
+			GAS_LIMIT,
+			None,
+			vec![],
+			DebugInfo::Skip,
+			CollectEvents::Skip,
+			Determinism::Enforced,
+		);
+		assert!(result.result.is_ok() && result.events.is_none());
+
+		MigrationInProgress::<Test>::put(Cursor::default());
+		let result = Contracts::bare_call_with::<MockExecutable>(
+			ALICE,
+			ret.account_id,
+			0,
+			GAS_LIMIT,
+			None,
+			vec![],
+			DebugInfo::UnsafeDebug,
+			CollectEvents::UnsafeCollect,
+			Determinism::Enforced,
+		);
+		assert_eq!(result.result, Err(err(Error::MigrationInProgress)));
+		assert_eq!((result.gas_consumed, result.events), (Weight::zero(), None));
 	});
 }

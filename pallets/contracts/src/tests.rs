@@ -1345,3 +1345,43 @@ fn bare_instantiate_reports_upload_deposit_and_refuses_during_migration() {
 		assert_eq!((result.gas_consumed, result.events), (Weight::zero(), None));
 	});
 }
+
+#[test]
+fn integrity_test_accepts_the_mock_configuration() {
+	new_test_ext().execute_with(|| {
+		<Contracts as Hooks<u64>>::integrity_test();
+	});
+}
+
+#[test]
+fn deletion_queue_is_processed_within_the_weight_budget() {
+	let mut ext = new_test_ext();
+	ext.execute_with(|| {
+		let code_hash = MockExecutable::register(|mut ctx| {
+			match ctx.input_data.first() {
+				Some(0) => (0..10).for_each(|n| set(&mut ctx, n, Some(vec![n]))),
+				Some(1) => ctx.ext.terminate(&CHARLIE)?,
+				_ => (),
+			}
+			ok(vec![])
+		});
+		let contract = instantiate(code_hash, 0, &[]);
+		assert!(call(&contract, 0, vec![0]).result.is_ok());
+		assert!(call(&contract, 0, vec![1]).result.is_ok());
+	});
+	// Deletion limits count keys in the backend; keys only in the overlay go at once.
+	ext.commit_all().expect("the overlay commits");
+	ext.execute_with(|| {
+		// Room for the batch overhead and four keys: the trie stays queued.
+		let base = <() as WeightInfo>::on_process_deletion_queue_batch();
+		let per_key = <() as WeightInfo>::on_initialize_per_trie_key(1)
+			- <() as WeightInfo>::on_initialize_per_trie_key(0);
+		let used = Contracts::on_idle(1, base + per_key * 4);
+		assert!(used.all_lte(base + per_key * 4));
+		assert!(!DeletionQueueCounter::<Test>::get().is_empty());
+		// Enough for the rest.
+		Contracts::on_idle(1, Weight::MAX);
+		assert!(DeletionQueueCounter::<Test>::get().is_empty());
+		assert!(DeletionQueue::<Test>::iter().next().is_none());
+	});
+}

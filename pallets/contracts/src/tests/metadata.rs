@@ -263,3 +263,48 @@ fn addresses_are_identical_to_upstream() {
 	);
 	assert_eq!(ours, theirs);
 }
+
+/// Renders the `ContractsApi` declaration: method names, parameter names and resolved types,
+/// output types.
+fn describe_api(api: sp_api::__private::metadata_ir::RuntimeApiMetadataIR) -> Vec<String> {
+	let mut registry = scale_info::Registry::new();
+	let mut methods = Vec::new();
+	for method in &api.methods {
+		let inputs: Vec<_> =
+			method.inputs.iter().map(|i| (i.name, registry.register_type(&i.ty).id)).collect();
+		let output = registry.register_type(&method.output).id;
+		methods.push((method.name, inputs, output));
+	}
+	let registry = PortableRegistry::from(registry);
+	let r = |id: u32| render(&registry, id, &mut Vec::new());
+	let mut out = vec![format!("{} v{:?}", api.name, api.version)];
+	for (name, inputs, output) in methods {
+		let inputs: Vec<_> = inputs.iter().map(|(n, id)| format!("{n}: {}", r(*id))).collect();
+		out.push(format!("fn {name}({}) -> {}", inputs.join(", "), r(output)));
+	}
+	out
+}
+
+#[test]
+fn runtime_api_declaration_is_identical_to_upstream() {
+	type Block = frame_system::mocking::MockBlock<Test>;
+	let ours = describe_api(crate::runtime_decl_for_contracts_api::runtime_metadata::<
+		Block,
+		AccountId32,
+		u128,
+		u32,
+		H256,
+		frame_system::EventRecord<super::RuntimeEvent, H256>,
+	>(2));
+	let theirs =
+		describe_api(upstream_contracts::runtime_decl_for_contracts_api::runtime_metadata::<
+			Block,
+			AccountId32,
+			u128,
+			u32,
+			H256,
+			frame_system::EventRecord<super::RuntimeEvent, H256>,
+		>(2));
+	assert_eq!(ours.len(), 5);
+	assert_eq!(ours, theirs);
+}

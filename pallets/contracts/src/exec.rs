@@ -13,8 +13,8 @@ use crate::{
 	gas::GasMeter,
 	storage::{self, meter::Diff, ContractInfo, WriteOutcome},
 	wasm::{self, CodeInfo, Determinism},
-	BalanceOf, CodeHash, Config, ContractInfoOf, DebugBufferVec, Error, Event, ExecReturnValue,
-	Nonce, Origin, Pallet as Contracts, LOG_TARGET,
+	BalanceOf, CodeHash, CodeInfoOf, Config, ContractInfoOf, DebugBufferVec, Error, Event,
+	ExecReturnValue, Nonce, Origin, Pallet as Contracts, StorageDeposit, LOG_TARGET,
 };
 use alloc::vec::Vec;
 use core::{marker::PhantomData, mem};
@@ -31,7 +31,10 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use smallvec::{Array, SmallVec};
-use sp_runtime::{traits::Zero, DispatchError};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	DispatchError,
+};
 
 pub type AccountIdOf<T> = <T as frame_system::Config>::AccountId;
 pub type MomentOf<T> = <<T as Config>::Time as Time>::Moment;
@@ -1012,13 +1015,25 @@ impl<'a, T: Config, E: Executable<T>> Ext for Stack<'a, T, E> {
 
 	fn set_code_hash(&mut self, hash: CodeHash<T>) -> DispatchResult {
 		self.deny_in_read_only()?;
+		let code_info = <CodeInfoOf<T>>::get(hash).ok_or(<Error<T>>::CodeNotFound)?;
+		// Non-deterministic code must never become a contract's code on chain.
+		ensure!(code_info.determinism() == Determinism::Enforced, <Error<T>>::Indeterministic);
 		let frame = self.top_frame_mut();
 		let info =
 			frame.contract_info.get(&frame.account_id).ok_or(<Error<T>>::ContractNotFound)?;
+		// The base deposit includes a share of the code's deposit, so it follows the code.
+		let old_base = info.storage_base_deposit();
+		let new_base = info.update_base_deposit(&code_info);
+		let deposit = if new_base >= old_base {
+			StorageDeposit::Charge(new_base.saturating_sub(old_base))
+		} else {
+			StorageDeposit::Refund(old_base.saturating_sub(new_base))
+		};
 		wasm::increment_refcount::<T>(hash)?;
 		wasm::decrement_refcount::<T>(info.code_hash);
 		let old_code_hash = mem::replace(&mut info.code_hash, hash);
 		let contract = frame.account_id.clone();
+		frame.nested_storage.charge_deposit(contract.clone(), deposit);
 		Contracts::<T>::deposit_event(Event::ContractCodeUpdated {
 			contract,
 			new_code_hash: hash,

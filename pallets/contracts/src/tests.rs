@@ -1385,3 +1385,61 @@ fn deletion_queue_is_processed_within_the_weight_budget() {
 		assert!(DeletionQueue::<Test>::iter().next().is_none());
 	});
 }
+
+#[test]
+fn transfer_keeps_the_contract_alive() {
+	new_test_ext().execute_with(|| {
+		let code_hash = MockExecutable::register(|ctx| {
+			if ctx.function == ExportedFunction::Call {
+				assert_eq!(ctx.ext.balance(), 10);
+				let e = ctx.ext.transfer(&CHARLIE, 11).unwrap_err();
+				assert_eq!(e, err(Error::TransferFailed));
+				ctx.ext.transfer(&CHARLIE, 10)?;
+				assert_eq!(ctx.ext.balance(), 0);
+			}
+			ok(vec![])
+		});
+		let contract = instantiate(code_hash, 10, &[]);
+		assert!(call(&contract, 0, vec![]).result.is_ok());
+		assert_eq!(Balances::balance(&CHARLIE), 10);
+		assert_eq!(Balances::balance(&contract), ED);
+	});
+}
+
+#[test]
+fn set_code_hash_moves_refcounts_and_adjusts_the_lockup_deposit() {
+	new_test_ext().execute_with(|| {
+		LockupPercent::set(Perbill::from_percent(50));
+		let new_code = noop();
+		CodeInfoOf::<Test>::mutate(new_code, |info| {
+			// A code deposit of 1000, as if uploaded by someone: half of it is locked.
+			*info = Some(CodeInfo::<Test>::new(BOB, Determinism::Enforced, 0).with_deposit(1000));
+		});
+		let relaxed = MockExecutable::register_with(Determinism::Relaxed, |_| ok(vec![]));
+		let code_hash = MockExecutable::register(move |ctx| {
+			if ctx.function == ExportedFunction::Call {
+				assert_eq!(
+					ctx.ext.set_code_hash(relaxed).unwrap_err(),
+					err(Error::Indeterministic)
+				);
+				assert_eq!(
+					ctx.ext.set_code_hash(H256::zero()).unwrap_err(),
+					err(Error::CodeNotFound)
+				);
+				ctx.ext.set_code_hash(new_code)?;
+			}
+			ok(vec![])
+		});
+		let contract = instantiate(code_hash, 0, &[]);
+		let base = ContractInfoOf::<Test>::get(&contract).unwrap().storage_base_deposit();
+		let out = call(&contract, 0, vec![]);
+		assert!(out.result.is_ok());
+		assert_eq!(out.storage_deposit, StorageDeposit::Charge(500));
+		let info = ContractInfoOf::<Test>::get(&contract).unwrap();
+		assert_eq!((info.code_hash, info.storage_base_deposit()), (new_code, base + 500));
+		assert_eq!(CodeInfoOf::<Test>::get(code_hash).unwrap().refcount(), 0);
+		assert_eq!(CodeInfoOf::<Test>::get(new_code).unwrap().refcount(), 1);
+		assert_eq!(held(&contract, HoldReason::StorageDepositReserve), base + 500);
+		LockupPercent::set(Perbill::zero());
+	});
+}

@@ -193,7 +193,7 @@ impl<T: Config> Meter<T> {
 	}
 
 	/// Records a deposit for `contract` that is not a storage diff of this frame.
-	fn charge_deposit(&mut self, contract: AccountIdOf<T>, amount: DepositOf<T>) {
+	pub fn charge_deposit(&mut self, contract: AccountIdOf<T>, amount: DepositOf<T>) {
 		self.total_deposit = self.total_deposit.saturating_add(&amount);
 		self.charges.push(Charge { contract, amount, state: ContractState::Alive });
 	}

@@ -79,6 +79,13 @@ impl<T: Config> CodeInfo<T> {
 		Self { owner, deposit: Zero::zero(), refcount: 0, determinism, code_len }
 	}
 
+	/// The same metadata with `deposit` recorded as held.
+	#[cfg(test)]
+	pub fn with_deposit(mut self, deposit: BalanceOf<T>) -> Self {
+		self.deposit = deposit;
+		self
+	}
+
 	/// The uploader.
 	pub fn owner(&self) -> &AccountIdOf<T> {
 		&self.owner

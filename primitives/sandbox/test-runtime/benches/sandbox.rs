@@ -9,17 +9,14 @@
 //!
 //! Run: `cargo bench -p sp-sandbox-test-runtime`. Results go in docs/BENCHMARKS.md.
 
-use codec::{Decode, Encode};
-use sc_executor::WasmExecutor;
-use sp_core::traits::{CallContext, CodeExecutor, RuntimeCode, WrappedRuntimeCode};
-use sp_sandbox::{Backend, ModuleCache, ReturnValue, SandboxExt, SharedModuleCache, Value};
-use sp_sandbox_test_runtime::{run, Report, WASM_BINARY};
+use sp_sandbox::{Backend, ReturnValue, Value};
+use sp_sandbox_test_runtime::harness::{
+	externalities, fresh_cache, run_in_runtime, run_native, Executor,
+};
 use std::{
 	hint::black_box,
 	time::{Duration, Instant},
 };
-
-type Executor = WasmExecutor<(sp_io::SubstrateHostFunctions, sp_sandbox::HostFunctions)>;
 
 const HOST_CALLS: u32 = 20_000;
 const LOOP_ITERATIONS: u32 = 1_000_000;
@@ -41,16 +38,6 @@ fn measure(runs: usize, mut f: impl FnMut()) -> Duration {
 			})
 			.collect(),
 	)
-}
-
-fn externalities(backend: Backend, cache: SharedModuleCache) -> sp_io::TestExternalities {
-	let mut ext = sp_io::TestExternalities::default();
-	ext.register_extension(SandboxExt::new(backend, cache));
-	ext
-}
-
-fn fresh_cache() -> SharedModuleCache {
-	ModuleCache::new_shared(256 << 20).expect("engines start")
 }
 
 fn round_trip_module(calls: u32) -> Vec<u8> {
@@ -117,20 +104,6 @@ fn seven_kib_module() -> Vec<u8> {
 	code
 }
 
-fn in_runtime(executor: &Executor, ext: &mut sp_io::TestExternalities, code: &[u8]) -> Report {
-	let runtime = WASM_BINARY.expect("the test runtime is built");
-	let wrapped = WrappedRuntimeCode(runtime.into());
-	let runtime_code = RuntimeCode {
-		code_fetcher: &wrapped,
-		heap_pages: None,
-		hash: sp_io::hashing::blake2_256(runtime).to_vec(),
-	};
-	let input = (code.to_vec(), b"call".to_vec(), GAS).encode();
-	let (output, _) =
-		executor.call(&mut ext.ext(), &runtime_code, "sandbox_run", &input, CallContext::Offchain);
-	Report::decode(&mut &output.expect("runtime call succeeds")[..]).expect("a Report")
-}
-
 fn raw_wasmtime(code: &[u8]) -> impl FnMut() -> i32 {
 	let engine = wasmtime::Engine::default();
 	let module = wasmtime::Module::new(&engine, code).expect("compiles");
@@ -173,24 +146,26 @@ fn main() {
 	let code = round_trip_module(HOST_CALLS);
 	let baseline = round_trip_module(1);
 	for backend in backends {
-		let cache = fresh_cache();
-		let mut ext = externalities(backend, cache.clone());
+		let mut ext = externalities(backend, fresh_cache());
 		// Subtract the cost of one invocation with a single call to isolate the per-call cost.
 		let per_call = |many: Duration, one: Duration| {
 			(many.saturating_sub(one)).as_secs_f64() * 1e6 / f64::from(HOST_CALLS - 1)
 		};
 		let native_many = measure(9, || {
-			let report = ext.execute_with(|| run(code.clone(), b"call".to_vec(), GAS));
+			let report = run_native(&mut ext, &code, "call", GAS);
 			assert_eq!(report.host_calls, u64::from(HOST_CALLS));
 		});
 		let native_one = measure(9, || {
-			ext.execute_with(|| run(baseline.clone(), b"call".to_vec(), GAS));
+			run_native(&mut ext, &baseline, "call", GAS);
 		});
 		let runtime_many = measure(9, || {
-			assert_eq!(in_runtime(&executor, &mut ext, &code).host_calls, u64::from(HOST_CALLS));
+			assert_eq!(
+				run_in_runtime(&executor, &mut ext, &code, "call", GAS).host_calls,
+				u64::from(HOST_CALLS)
+			);
 		});
 		let runtime_one = measure(9, || {
-			in_runtime(&executor, &mut ext, &baseline);
+			run_in_runtime(&executor, &mut ext, &baseline, "call", GAS);
 		});
 		println!(
 			"{:<10} {:>12.3} {:>14.3}",
@@ -212,7 +187,7 @@ fn main() {
 	for backend in backends {
 		let mut ext = externalities(backend, fresh_cache());
 		let time = measure(7, || {
-			let report = ext.execute_with(|| run(code.clone(), b"call".to_vec(), GAS));
+			let report = run_native(&mut ext, &code, "call", GAS);
 			assert_eq!(report.result, Ok(ReturnValue::Value(Value::I32(expected))));
 		});
 		sandboxed.push(time);
@@ -231,12 +206,12 @@ fn main() {
 	for backend in backends {
 		let uncached = measure(9, || {
 			let mut ext = externalities(backend, fresh_cache());
-			ext.execute_with(|| run(code.clone(), b"call".to_vec(), GAS));
+			run_native(&mut ext, &code, "call", GAS);
 		});
 		let cache = fresh_cache();
 		let cached = measure(9, || {
 			let mut ext = externalities(backend, cache.clone());
-			ext.execute_with(|| run(code.clone(), b"call".to_vec(), GAS));
+			run_native(&mut ext, &code, "call", GAS);
 		});
 		println!(
 			"{:<10} {:>10.3} {:>10.3}",

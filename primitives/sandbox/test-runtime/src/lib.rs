@@ -126,6 +126,68 @@ pub fn run(code: Vec<u8>, export: Vec<u8>, gas: u64) -> Report {
 	}
 }
 
+/// Running [`run`] natively and inside the Wasm runtime, for the tests and the bench.
+#[cfg(feature = "std")]
+pub mod harness {
+	use super::{run, Report, WASM_BINARY};
+	use codec::{Decode, Encode};
+	use sc_executor::WasmExecutor;
+	use sp_core::traits::{CallContext, CodeExecutor, RuntimeCode, WrappedRuntimeCode};
+	use sp_sandbox::{Backend, ModuleCache, SandboxExt, SharedModuleCache};
+
+	/// The node's executor: the runtime Wasm on wasmtime with the node's host functions.
+	pub type Executor = WasmExecutor<(sp_io::SubstrateHostFunctions, sp_sandbox::HostFunctions)>;
+
+	/// A module cache large enough that nothing is evicted in tests and benches.
+	pub fn fresh_cache() -> SharedModuleCache {
+		ModuleCache::new_shared(256 << 20).expect("both engines start")
+	}
+
+	/// Externalities with the sandbox registered on `backend`.
+	pub fn externalities(backend: Backend, cache: SharedModuleCache) -> sp_io::TestExternalities {
+		let mut ext = sp_io::TestExternalities::default();
+		ext.register_extension(SandboxExt::new(backend, cache));
+		ext
+	}
+
+	/// [`run`] called natively inside `ext`.
+	pub fn run_native(
+		ext: &mut sp_io::TestExternalities,
+		code: &[u8],
+		export: &str,
+		gas: u64,
+	) -> Report {
+		ext.execute_with(|| run(code.to_vec(), export.as_bytes().to_vec(), gas))
+	}
+
+	/// [`run`] called through `WASM_BINARY` in `executor` (which caches the compiled runtime).
+	pub fn run_in_runtime(
+		executor: &Executor,
+		ext: &mut sp_io::TestExternalities,
+		code: &[u8],
+		export: &str,
+		gas: u64,
+	) -> Report {
+		let runtime = WASM_BINARY.expect("the test runtime is built (SKIP_WASM_BUILD unset)");
+		let wrapped = WrappedRuntimeCode(runtime.into());
+		let runtime_code = RuntimeCode {
+			code_fetcher: &wrapped,
+			heap_pages: None,
+			hash: sp_io::hashing::blake2_256(runtime).to_vec(),
+		};
+		let input = (code.to_vec(), export.as_bytes().to_vec(), gas).encode();
+		let (output, _) = executor.call(
+			&mut ext.ext(),
+			&runtime_code,
+			"sandbox_run",
+			&input,
+			CallContext::Offchain,
+		);
+		let output = output.expect("the runtime call itself succeeds");
+		Report::decode(&mut &output[..]).expect("the runtime returns a Report")
+	}
+}
+
 #[cfg(not(feature = "std"))]
 sp_core::wasm_export_functions! {
 	fn sandbox_run(code: Vec<u8>, export: Vec<u8>, gas: u64) -> Report {

@@ -3,51 +3,24 @@
 //! contract on the host through `sp_sandbox`'s runtime interface. Every scenario must give the
 //! same [`Report`] natively and through the Wasm runtime, on both backends.
 
-use codec::{Decode, Encode};
-use sc_executor::WasmExecutor;
-use sp_core::traits::{CallContext, CodeExecutor, RuntimeCode, WrappedRuntimeCode};
-use sp_sandbox::{Backend, Error, ModuleCache, ReturnValue, SandboxExt, Trap, TrapKind, Value};
-use sp_sandbox_test_runtime::{run, Report, CHARGE_COST, FAIL_CODE, WASM_BINARY};
-
-type Executor = WasmExecutor<(sp_io::SubstrateHostFunctions, sp_sandbox::HostFunctions)>;
+use sp_sandbox::{Backend, Error, ReturnValue, Trap, TrapKind, Value};
+use sp_sandbox_test_runtime::{
+	harness::{externalities, fresh_cache, run_in_runtime, run_native, Executor},
+	Report, CHARGE_COST, FAIL_CODE,
+};
 
 const GAS: u64 = 10_000_000;
-
-fn externalities(backend: Backend) -> sp_io::TestExternalities {
-	let mut ext = sp_io::TestExternalities::default();
-	ext.register_extension(SandboxExt::new(
-		backend,
-		ModuleCache::new_shared(64 << 20).expect("both engines start"),
-	));
-	ext
-}
 
 /// Runs `wat`'s `export` natively and through the Wasm runtime on both backends; asserts all
 /// four reports are identical and returns it.
 fn run_everywhere(wat: &str, export: &str, gas: u64) -> Report {
 	let code = wat::parse_str(wat).expect("valid WAT");
-	let runtime = WASM_BINARY.expect("the test runtime is built (SKIP_WASM_BUILD unset)");
-	let wrapped = WrappedRuntimeCode(runtime.into());
-	let runtime_code = RuntimeCode {
-		code_fetcher: &wrapped,
-		heap_pages: None,
-		hash: sp_io::hashing::blake2_256(runtime).to_vec(),
-	};
 	let executor = Executor::builder().build();
 	let mut reports = Vec::new();
 	for backend in [Backend::Wasmi, Backend::Wasmtime] {
-		let native = externalities(backend).execute_with(|| run(code.clone(), export.into(), gas));
-		let mut ext = externalities(backend);
-		let input = (code.clone(), export.as_bytes().to_vec(), gas).encode();
-		let (output, _) = executor.call(
-			&mut ext.ext(),
-			&runtime_code,
-			"sandbox_run",
-			&input,
-			CallContext::Offchain,
-		);
-		let output = output.expect("the runtime call itself succeeds");
-		let in_runtime = Report::decode(&mut &output[..]).expect("a Report");
+		let native = run_native(&mut externalities(backend, fresh_cache()), &code, export, gas);
+		let mut ext = externalities(backend, fresh_cache());
+		let in_runtime = run_in_runtime(&executor, &mut ext, &code, export, gas);
 		assert_eq!(native, in_runtime, "native vs Wasm runtime on {backend:?}");
 		reports.push(in_runtime);
 	}

@@ -3,12 +3,13 @@
 use std::{sync::Arc, time::Duration};
 
 use callisto_runtime::{self, opaque::Block, RuntimeApi};
-use futures::{channel::mpsc, FutureExt, StreamExt};
+use futures::{channel::mpsc, StreamExt};
 use sc_client_api::ExecutorProvider;
 use sc_consensus_manual_seal::{EngineCommand, ManualSealParams};
 use sc_executor::WasmExecutor;
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager};
 use sc_telemetry::{Telemetry, TelemetryWorker};
+use sc_transaction_pool_api::TransactionPool as _;
 use sp_runtime::traits::Block as BlockT;
 
 use crate::{
@@ -141,8 +142,6 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
 			gap_sync_body_policy: None,
 		})?;
 
-	// Manual sealing takes its commands from the `engine_*` RPCs; the other modes never do, but
-	// the RPCs still exist (and answer) so tools that probe for them do not break.
 	let (command_sink, commands_stream) =
 		mpsc::channel::<EngineCommand<<Block as BlockT>::Hash>>(1024);
 
@@ -188,39 +187,36 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
 	let create_inherent_data_providers =
 		|_, ()| async move { Ok(sp_timestamp::InherentDataProvider::from_system_time()) };
 
-	let sealing = match dev.sealing {
-		Sealing::Instant => sc_consensus_manual_seal::run_instant_seal(
-			sc_consensus_manual_seal::InstantSealParams {
-				block_import: client.clone(),
-				env: proposer,
-				client: client.clone(),
-				pool: transaction_pool.clone(),
-				select_chain,
-				consensus_data_provider: None,
-				create_inherent_data_providers,
-			},
-		)
-		.boxed(),
-		Sealing::Manual => seal_on_commands(
-			client.clone(),
-			proposer,
-			transaction_pool,
-			select_chain,
-			commands_stream,
-			create_inherent_data_providers,
-		),
-		Sealing::Interval(ms) => {
-			let ticks = interval_commands(Duration::from_millis(ms));
-			seal_on_commands(
-				client.clone(),
-				proposer,
-				transaction_pool,
-				select_chain,
-				futures::stream::select(ticks, commands_stream),
-				create_inherent_data_providers,
-			)
+	// Every mode seals through one loop fed by commands, so `engine_createBlock` and
+	// `engine_finalizeBlock` work whatever the mode (e.g. to add empty blocks to an instant chain).
+	let triggers: futures::stream::BoxStream<'static, _> = match dev.sealing {
+		Sealing::Instant => {
+			let imported = transaction_pool.import_notification_stream().map(|_| {
+				EngineCommand::SealNewBlock {
+					create_empty: false,
+					finalize: false,
+					parent_hash: None,
+					sender: None,
+				}
+			});
+			futures::stream::select(imported, commands_stream).boxed()
+		}
+		Sealing::Manual => commands_stream.boxed(),
+		Sealing::Interval(period) => {
+			let ticks = interval_commands(Duration::from_millis(period));
+			futures::stream::select(ticks, commands_stream).boxed()
 		}
 	};
+	let sealing = sc_consensus_manual_seal::run_manual_seal(ManualSealParams {
+		block_import: client.clone(),
+		env: proposer,
+		client: client.clone(),
+		pool: transaction_pool,
+		commands_stream: triggers,
+		select_chain,
+		consensus_data_provider: None,
+		create_inherent_data_providers,
+	});
 	task_manager.spawn_essential_handle().spawn_blocking("sealing", None, sealing);
 
 	if dev.sealing != Sealing::Manual {
@@ -240,38 +236,10 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
 	Ok(task_manager)
 }
 
-/// Seals a block for every command: `engine_*` RPC calls, or interval ticks.
-fn seal_on_commands<CIDP>(
-	client: Arc<FullClient>,
-	proposer: sc_basic_authorship::ProposerFactory<FullPool, FullClient>,
-	pool: Arc<FullPool>,
-	select_chain: FullSelectChain,
-	commands_stream: impl futures::Stream<Item = EngineCommand<<Block as BlockT>::Hash>>
-		+ Send
-		+ Unpin
-		+ 'static,
-	create_inherent_data_providers: CIDP,
-) -> futures::future::BoxFuture<'static, ()>
-where
-	CIDP: sp_inherents::CreateInherentDataProviders<Block, ()> + 'static,
-{
-	sc_consensus_manual_seal::run_manual_seal(ManualSealParams {
-		block_import: client.clone(),
-		env: proposer,
-		client,
-		pool,
-		commands_stream,
-		select_chain,
-		consensus_data_provider: None,
-		create_inherent_data_providers,
-	})
-	.boxed()
-}
-
 /// A command to seal a (possibly empty) block on every tick of `period`.
 fn interval_commands(
 	period: Duration,
-) -> impl futures::Stream<Item = EngineCommand<<Block as BlockT>::Hash>> + Send + Unpin {
+) -> impl futures::Stream<Item = EngineCommand<<Block as BlockT>::Hash>> + Send {
 	futures::stream::unfold((), move |()| async move {
 		futures_timer::Delay::new(period).await;
 		Some((

@@ -63,6 +63,10 @@ test('instant sealing: a transfer is in a block within 2 s and finalised after t
     assert.ok(finalizedMs >= 1000, `finalised after ${finalizedMs} ms, before the 1 s delay`);
     const after = (await api.query.system.account(bob.address)).data.free.toBigInt();
     assert.equal(after - before, amount);
+
+    // engine_createBlock works in instant mode too: an empty block on top.
+    const created = await node.provider.send('engine_createBlock', [true, false]);
+    assert.equal((await api.rpc.chain.getHeader(created.hash)).number.toNumber(), number + 1);
   } finally {
     await node.stop();
   }

@@ -155,4 +155,7 @@ mod runtime {
 
 	#[runtime::pallet_index(5)]
 	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(6)]
+	pub type Contracts = pallet_contracts;
 }

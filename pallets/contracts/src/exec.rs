@@ -112,6 +112,16 @@ pub enum ExportedFunction {
 	Call,
 }
 
+impl ExportedFunction {
+	/// The export's name in the Wasm module.
+	pub fn identifier(&self) -> &'static str {
+		match self {
+			ExportedFunction::Constructor => "deploy",
+			ExportedFunction::Call => "call",
+		}
+	}
+}
+
 /// Contract code the stack can run.
 pub trait Executable<T: Config>: Sized {
 	/// Loads the code stored under `code_hash`, charging its loading to `gas_meter`.
@@ -266,6 +276,19 @@ pub trait Ext {
 
 	/// Replaces the running contract's code.
 	fn set_code_hash(&mut self, hash: CodeHash<Self::T>) -> DispatchResult;
+
+	/// Dispatches `call` with the running contract as signed origin, through `CallFilter`.
+	fn call_runtime(
+		&self,
+		call: <Self::T as Config>::RuntimeCall,
+	) -> frame_support::dispatch::DispatchResultWithPostInfo;
+
+	/// Keeps `code_hash` stored while this contract depends on it for delegate calls: bumps
+	/// its refcount and holds part of its deposit on the contract.
+	fn lock_delegate_dependency(&mut self, code_hash: CodeHash<Self::T>) -> DispatchResult;
+
+	/// Releases a dependency taken with [`Self::lock_delegate_dependency`].
+	fn unlock_delegate_dependency(&mut self, code_hash: &CodeHash<Self::T>) -> DispatchResult;
 }
 
 /// Contract info as seen by a frame.
@@ -870,9 +893,15 @@ impl<'a, T: Config, E: Executable<T>> Ext for Stack<'a, T, E> {
 		frame.contract_info = CachedContract::Terminated;
 		frame.nested_storage.terminate(&info, beneficiary.clone());
 		<ContractInfoOf<T>>::remove(&frame.account_id);
-		let contract = frame.account_id.clone();
 		info.queue_trie_for_deletion();
 		wasm::decrement_refcount::<T>(info.code_hash);
+		for (code_hash, deposit) in info.delegate_dependencies() {
+			wasm::decrement_refcount::<T>(*code_hash);
+			let frame = self.top_frame_mut();
+			let contract = frame.account_id.clone();
+			frame.nested_storage.charge_deposit(contract, StorageDeposit::Refund(*deposit));
+		}
+		let contract = self.top_frame().account_id.clone();
 		Contracts::<T>::deposit_event(Event::Terminated {
 			contract,
 			beneficiary: beneficiary.clone(),
@@ -1039,6 +1068,45 @@ impl<'a, T: Config, E: Executable<T>> Ext for Stack<'a, T, E> {
 			new_code_hash: hash,
 			old_code_hash,
 		});
+		Ok(())
+	}
+
+	fn call_runtime(
+		&self,
+		call: <T as Config>::RuntimeCall,
+	) -> frame_support::dispatch::DispatchResultWithPostInfo {
+		use frame_support::traits::{Contains, OriginTrait};
+		use sp_runtime::traits::Dispatchable;
+		let mut origin: T::RuntimeOrigin =
+			frame_system::RawOrigin::Signed(self.address().clone()).into();
+		origin.add_filter(T::CallFilter::contains);
+		call.dispatch(origin)
+	}
+
+	fn lock_delegate_dependency(&mut self, code_hash: CodeHash<T>) -> DispatchResult {
+		self.deny_in_read_only()?;
+		let frame = self.top_frame_mut();
+		let info =
+			frame.contract_info.get(&frame.account_id).ok_or(<Error<T>>::ContractNotFound)?;
+		ensure!(code_hash != info.code_hash, <Error<T>>::CannotAddSelfAsDelegateDependency);
+		let code_info = <CodeInfoOf<T>>::get(code_hash).ok_or(<Error<T>>::CodeNotFound)?;
+		let deposit = T::CodeHashLockupDepositPercent::get().mul_ceil(code_info.deposit());
+		info.lock_delegate_dependency(code_hash, deposit)?;
+		wasm::increment_refcount::<T>(code_hash)?;
+		let contract = frame.account_id.clone();
+		frame.nested_storage.charge_deposit(contract, StorageDeposit::Charge(deposit));
+		Ok(())
+	}
+
+	fn unlock_delegate_dependency(&mut self, code_hash: &CodeHash<T>) -> DispatchResult {
+		self.deny_in_read_only()?;
+		let frame = self.top_frame_mut();
+		let info =
+			frame.contract_info.get(&frame.account_id).ok_or(<Error<T>>::ContractNotFound)?;
+		let deposit = info.unlock_delegate_dependency(code_hash)?;
+		wasm::decrement_refcount::<T>(*code_hash);
+		let contract = frame.account_id.clone();
+		frame.nested_storage.charge_deposit(contract, StorageDeposit::Refund(deposit));
 		Ok(())
 	}
 }

@@ -24,13 +24,6 @@ pub trait Token<T: Config>: Copy + Clone + core::fmt::Debug {
 #[derive(Debug, PartialEq, Eq)]
 pub struct ChargedAmount(Weight);
 
-impl ChargedAmount {
-	/// The amount charged.
-	pub fn amount(&self) -> Weight {
-		self.0
-	}
-}
-
 /// A weight budget and how much of it is left.
 #[derive(DefaultNoBound)]
 pub struct GasMeter<T: Config> {
@@ -94,6 +87,7 @@ impl<T: Config> GasMeter<T> {
 	}
 
 	/// The limit this meter was created with.
+	#[cfg(test)]
 	pub fn gas_limit(&self) -> Weight {
 		self.gas_limit
 	}

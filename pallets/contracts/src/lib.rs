@@ -8,8 +8,10 @@
 //! ## Layout
 //!
 //! - [`primitives`](crate::primitives): the runtime API's wire types.
-//! - `wasm`: stored code ([`CodeInfo`](wasm::CodeInfo), upload, removal, refcounts). The Wasm
-//!   executor on top of `sp-sandbox` will live here too.
+//! - `wasm`: stored code ([`CodeInfo`](wasm::CodeInfo), upload, removal, refcounts) and the
+//!   Wasm executable on top of `sp-sandbox`: upload validation (`wasm::prepare`), the host
+//!   API defined once in `wasm::host_fns`, their costs and the per-run state
+//!   (`wasm::runtime`).
 //! - `exec`: the call stack. It reaches contract code only through the
 //!   [`Executable`](exec::Executable) trait, and contract code reaches the stack only through
 //!   [`Ext`](exec::Ext), so the stack is tested with closures standing in for contracts.
@@ -18,30 +20,23 @@
 //! - `gas`: the two-dimensional (ref_time, proof_size) gas meter.
 //! - `address`: deterministic contract addresses.
 //!
-//! ## State of the implementation
+//! ## Running code
 //!
-//! Everything that does not execute Wasm is implemented. The Wasm executable (code validation
-//! and host functions on `sp-sandbox`) is the missing piece: until it exists the dispatchables
-//! that execute code (`call`, `instantiate`, `instantiate_with_code` and their deprecated
-//! forms) refuse with [`EXECUTOR_MISSING`] after their origin checks, and `upload_code` stores
-//! code after the size check only.
+//! Contracts run in `sp-sandbox` on the host (wasmi or wasmtime, as the node chose): a host
+//! call suspends the contract, the runtime services it here and resumes it. Gas is the
+//! sandbox's deterministic instruction count priced at `Schedule::instruction_weights.base`,
+//! plus each host function's cost, so both backends charge the same.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
 mod address;
-// Parts of `Ext`, the gas meter and storage are used only by host functions, which come with
-// the Wasm executor.
-#[allow(dead_code)]
 mod exec;
-#[allow(dead_code)]
 mod gas;
 mod primitives;
 mod schedule;
-#[allow(dead_code)]
 mod storage;
-#[allow(dead_code)]
 mod wasm;
 pub mod weights;
 
@@ -54,7 +49,7 @@ pub use crate::{
 	pallet::*,
 	primitives::*,
 	schedule::{InstructionWeights, Limits, Schedule},
-	wasm::Determinism,
+	wasm::{Determinism, HostFnInfo, ReturnErrorCode, HOST_FUNCTIONS},
 	weights::WeightInfo,
 };
 
@@ -109,10 +104,12 @@ pub type Cursor = BoundedVec<u8, ConstU32<1024>>;
 
 const LOG_TARGET: &str = "runtime::contracts";
 
-/// Refusal of the dispatchables that must execute contract code, until the Wasm executable on
-/// `sp-sandbox` exists. A named `Other` error rather than a pallet error: it is not part of the
-/// upstream interface and disappears with the executor.
-pub const EXECUTOR_MISSING: &str = "Callisto contracts: the Wasm executor is not implemented yet";
+/// Returned by host functions for "no value" and accepted as "skip this output"
+/// (`pallet_contracts_uapi::SENTINEL`).
+pub const SENTINEL: u32 = u32::MAX;
+
+/// The [`exec::Executable`] the pallet runs: Wasm code on `sp-sandbox`.
+use wasm::WasmBlob;
 
 /// Carries a type of the runtime's environment in metadata without a value.
 #[derive(Encode, Decode, DefaultNoBound, TypeInfo)]
@@ -486,13 +483,15 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			Self::ensure_migrated()?;
 			let origin = Origin::<T>::from_runtime_origin(origin)?;
-			let _ = (T::Lookup::lookup(dest)?, value, gas_limit, storage_deposit_limit, data);
-			// Routed through `Pallet::run_call` once the Wasm executable exists.
-			let _ = origin;
-			Err(DispatchErrorWithPostInfo {
-				post_info: Some(T::WeightInfo::call()).into(),
-				error: DispatchError::Other(EXECUTOR_MISSING),
-			})
+			let dest = T::Lookup::lookup(dest)?;
+			Self::dispatch_call::<WasmBlob<T>>(
+				origin,
+				dest,
+				value,
+				gas_limit,
+				storage_deposit_limit.map(Into::into),
+				data,
+			)
 		}
 
 		/// Uploads code and instantiates a contract from it in one go.
@@ -517,12 +516,18 @@ pub mod pallet {
 			// Both origins are checked, as upstream does: the uploader and the instantiator.
 			let upload_origin = T::UploadOrigin::ensure_origin(origin.clone())?;
 			let instantiate_origin = T::InstantiateOrigin::ensure_origin(origin)?;
-			let _ = (upload_origin, instantiate_origin, value, gas_limit, storage_deposit_limit);
-			let _ = (code, data, salt);
-			Err(DispatchErrorWithPostInfo {
-				post_info: Some(T::WeightInfo::instantiate_with_code(0, 0, 0)).into(),
-				error: DispatchError::Other(EXECUTOR_MISSING),
-			})
+			// Usually the same account, but the two origins may map to different ones: the
+			// uploader pays the code deposit, the instantiator the contract's.
+			Self::dispatch_instantiate::<WasmBlob<T>>(
+				upload_origin,
+				instantiate_origin,
+				value,
+				gas_limit,
+				storage_deposit_limit.map(Into::into),
+				Code::Upload(code),
+				data,
+				salt,
+			)
 		}
 
 		/// Instantiates a contract from code already stored on chain.
@@ -541,11 +546,16 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			Self::ensure_migrated()?;
 			let origin = T::InstantiateOrigin::ensure_origin(origin)?;
-			let _ = (origin, value, gas_limit, storage_deposit_limit, code_hash, data, salt);
-			Err(DispatchErrorWithPostInfo {
-				post_info: Some(T::WeightInfo::instantiate(0, 0)).into(),
-				error: DispatchError::Other(EXECUTOR_MISSING),
-			})
+			Self::dispatch_instantiate::<WasmBlob<T>>(
+				origin.clone(),
+				origin,
+				value,
+				gas_limit,
+				storage_deposit_limit.map(Into::into),
+				Code::Existing(code_hash),
+				data,
+				salt,
+			)
 		}
 
 		/// Runs steps of a pending storage migration.
@@ -807,10 +817,8 @@ impl<T: Config> Origin<T> {
 // one would not see.
 environmental::environmental!(executing_contract: bool);
 
-// Until the Wasm executor calls them, only tests use the generic entry points below.
 /// What the internal entry points return besides the result: the meters, so the caller can
 /// report gas and deposit in whichever form it needs.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) struct InternalOutput<T: Config, O> {
 	pub gas_meter: GasMeter<T>,
 	pub storage_deposit: StorageDeposit<BalanceOf<T>>,
@@ -883,19 +891,28 @@ impl<T: Config> Pallet<T> {
 	) -> CodeUploadResult<CodeHash<T>, BalanceOf<T>> {
 		Self::ensure_migrated()?;
 		let (code_hash, deposit) =
-			Self::try_upload_code(origin, code, storage_deposit_limit, determinism)?;
+			Self::try_upload_code(origin, code, storage_deposit_limit, determinism, None)?;
 		Ok(CodeUploadReturnValue { code_hash, deposit })
 	}
 
 	/// Stores code unless already stored; returns its hash and the deposit held (zero if it
-	/// was already there). `StorageDepositLimitExhausted` if the deposit exceeds `limit`.
+	/// was already there). `StorageDepositLimitExhausted` if the deposit exceeds `limit`. Why
+	/// code was rejected goes to `debug_message`.
 	fn try_upload_code(
 		origin: T::AccountId,
 		code: Vec<u8>,
 		limit: Option<BalanceOf<T>>,
 		determinism: Determinism,
+		debug_message: Option<&mut DebugBufferVec<T>>,
 	) -> Result<(CodeHash<T>, BalanceOf<T>), DispatchError> {
-		let mut module = UploadedCode::<T>::from_code(code, origin, determinism)?;
+		let mut module = UploadedCode::<T>::from_code(code, origin, determinism).map_err(
+			|(error, reason)| {
+				if let (Some(buffer), Some(reason)) = (debug_message, reason) {
+					let _ = buffer.try_extend(reason.bytes());
+				}
+				error
+			},
+		)?;
 		let deposit = module.store_code()?;
 		if let Some(limit) = limit {
 			ensure!(deposit <= limit, <Error<T>>::StorageDepositLimitExhausted);
@@ -905,7 +922,6 @@ impl<T: Config> Pallet<T> {
 
 	/// The `call` dispatchable on top of the executable `E`: a revert is an error
 	/// (`ContractReverted`) and the post-dispatch weight is the gas used plus the base weight.
-	#[cfg_attr(not(test), allow(dead_code))]
 	pub(crate) fn dispatch_call<E: Executable<T>>(
 		origin: Origin<T>,
 		dest: T::AccountId,
@@ -933,9 +949,10 @@ impl<T: Config> Pallet<T> {
 
 	/// The `instantiate` and `instantiate_with_code` dispatchables on top of the executable
 	/// `E`. With `code`, it is uploaded first (determinism enforced) and its deposit comes off
-	/// the deposit limit; otherwise `code_hash` must be stored.
-	#[cfg_attr(not(test), allow(dead_code))]
+	/// the deposit limit; otherwise `code_hash` must be stored. `uploader` pays for uploaded
+	/// code, `origin` instantiates.
 	pub(crate) fn dispatch_instantiate<E: Executable<T>>(
+		uploader: T::AccountId,
 		origin: T::AccountId,
 		value: BalanceOf<T>,
 		gas_limit: Weight,
@@ -949,10 +966,11 @@ impl<T: Config> Pallet<T> {
 			Code::Upload(code) => {
 				let code_len = code.len() as u32;
 				let (hash, deposit) = Self::try_upload_code(
-					origin.clone(),
+					uploader,
 					code,
 					storage_deposit_limit,
 					Determinism::Enforced,
+					None,
 				)?;
 				(hash, deposit, T::WeightInfo::instantiate_with_code(code_len, data_len, salt_len))
 			}
@@ -979,8 +997,62 @@ impl<T: Config> Pallet<T> {
 		gas_meter.into_dispatch_result(result, base_weight)
 	}
 
+	/// Dry-runs (or, from other pallets, runs) a call: what `ContractsApi::call` returns.
+	///
+	/// With `DebugInfo::UnsafeDebug` the contract's `debug_message` output is collected; with
+	/// `CollectEvents::UnsafeCollect` the block's events are returned. Both only for off-chain
+	/// use.
+	pub fn bare_call(
+		origin: T::AccountId,
+		dest: T::AccountId,
+		value: BalanceOf<T>,
+		gas_limit: Weight,
+		storage_deposit_limit: Option<BalanceOf<T>>,
+		data: Vec<u8>,
+		debug: DebugInfo,
+		collect_events: CollectEvents,
+		determinism: Determinism,
+	) -> ContractExecResult<BalanceOf<T>, EventRecordOf<T>> {
+		Self::bare_call_with::<WasmBlob<T>>(
+			origin,
+			dest,
+			value,
+			gas_limit,
+			storage_deposit_limit,
+			data,
+			debug,
+			collect_events,
+			determinism,
+		)
+	}
+
+	/// Dry-runs (or runs) an instantiation, uploading the code first if given as bytes: what
+	/// `ContractsApi::instantiate` returns.
+	pub fn bare_instantiate(
+		origin: T::AccountId,
+		value: BalanceOf<T>,
+		gas_limit: Weight,
+		storage_deposit_limit: Option<BalanceOf<T>>,
+		code: Code<CodeHash<T>>,
+		data: Vec<u8>,
+		salt: Vec<u8>,
+		debug: DebugInfo,
+		collect_events: CollectEvents,
+	) -> ContractInstantiateResult<T::AccountId, BalanceOf<T>, EventRecordOf<T>> {
+		Self::bare_instantiate_with::<WasmBlob<T>>(
+			origin,
+			value,
+			gas_limit,
+			storage_deposit_limit,
+			code,
+			data,
+			salt,
+			debug,
+			collect_events,
+		)
+	}
+
 	/// `ContractsApi::call` on top of the executable `E`.
-	#[cfg_attr(not(test), allow(dead_code))]
 	pub(crate) fn bare_call_with<E: Executable<T>>(
 		origin: T::AccountId,
 		dest: T::AccountId,
@@ -1012,7 +1084,6 @@ impl<T: Config> Pallet<T> {
 
 	/// `ContractsApi::instantiate` on top of the executable `E`. The reported deposit includes
 	/// the code upload's.
-	#[cfg_attr(not(test), allow(dead_code))]
 	pub(crate) fn bare_instantiate_with<E: Executable<T>>(
 		origin: T::AccountId,
 		value: BalanceOf<T>,
@@ -1035,6 +1106,7 @@ impl<T: Config> Pallet<T> {
 				code,
 				storage_deposit_limit,
 				Determinism::Enforced,
+				debug_message.as_mut(),
 			) {
 				Ok(uploaded) => uploaded,
 				// Upstream collects events on this path too.
@@ -1070,7 +1142,6 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// A dry-run result for a failure before anything ran: no gas, no deposit.
-	#[cfg_attr(not(test), allow(dead_code))]
 	fn failed_before_execution<R>(
 		error: DispatchError,
 		debug_message: Option<DebugBufferVec<T>>,
@@ -1087,7 +1158,6 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// All events in `System::Events`, as dry runs return them.
-	#[cfg_attr(not(test), allow(dead_code))]
 	fn collect_events() -> Vec<EventRecordOf<T>> {
 		System::<T>::read_events_no_consensus().map(|e| *e).collect()
 	}
@@ -1096,7 +1166,6 @@ impl<T: Config> Pallet<T> {
 	///
 	/// The shared core of the `call` dispatchable and `ContractsApi::call`; the Wasm
 	/// executable plugs in as `E`.
-	#[cfg_attr(not(test), allow(dead_code))]
 	pub(crate) fn run_call<E: Executable<T>>(
 		origin: Origin<T>,
 		dest: T::AccountId,
@@ -1131,7 +1200,6 @@ impl<T: Config> Pallet<T> {
 	///
 	/// The shared core of the `instantiate*` dispatchables and `ContractsApi::instantiate`.
 	/// Uploading comes first (see [`Self::bare_upload_code`]) and is not part of this.
-	#[cfg_attr(not(test), allow(dead_code))]
 	pub(crate) fn run_instantiate<E: Executable<T>>(
 		origin: T::AccountId,
 		value: BalanceOf<T>,
@@ -1166,7 +1234,6 @@ impl<T: Config> Pallet<T> {
 
 	/// Runs `f` unless a contract is already executing, in which case entering again is
 	/// `ReentranceDenied`.
-	#[cfg_attr(not(test), allow(dead_code))]
 	fn guarded<R>(f: impl FnOnce() -> Result<R, ExecError>) -> Result<R, ExecError> {
 		executing_contract::using_once(&mut false, || {
 			executing_contract::with(|executing| -> Result<(), ExecError> {
@@ -1185,7 +1252,6 @@ impl<T: Config> Pallet<T> {
 
 	/// Turns an internal result into a dry-run `ContractResult`, collecting events and the
 	/// debug buffer as requested.
-	#[cfg_attr(not(test), allow(dead_code))]
 	pub(crate) fn into_contract_result<O, R>(
 		output: InternalOutput<T, O>,
 		map: impl FnOnce(O) -> R,

@@ -19,6 +19,7 @@ use alloc::vec::Vec;
 use codec::{Decode, Encode, MaxEncodedLen};
 use core::marker::PhantomData;
 use frame_support::{
+	dispatch::DispatchResult,
 	storage::child::{self, ChildInfo},
 	weights::{Weight, WeightMeter},
 	BoundedBTreeMap, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound,
@@ -227,6 +228,36 @@ impl<T: Config> ContractInfo<T> {
 		let lockup = T::CodeHashLockupDepositPercent::get().mul_ceil(code_info.deposit());
 		self.storage_base_deposit = info_deposit.saturating_add(lockup);
 		self.storage_base_deposit
+	}
+
+	/// Records a delegate dependency on `code_hash` with the deposit held for it.
+	pub fn lock_delegate_dependency(
+		&mut self,
+		code_hash: CodeHash<T>,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
+		match self.delegate_dependencies.try_insert(code_hash, amount) {
+			Err(_) => Err(<Error<T>>::MaxDelegateDependenciesReached.into()),
+			Ok(Some(_)) => Err(<Error<T>>::DelegateDependencyAlreadyExists.into()),
+			Ok(None) => Ok(()),
+		}
+	}
+
+	/// Removes a delegate dependency; returns the deposit held for it.
+	pub fn unlock_delegate_dependency(
+		&mut self,
+		code_hash: &CodeHash<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		self.delegate_dependencies
+			.remove(code_hash)
+			.ok_or_else(|| <Error<T>>::DelegateDependencyNotFound.into())
+	}
+
+	/// The delegate dependencies and the deposit held for each.
+	pub fn delegate_dependencies(
+		&self,
+	) -> &BoundedBTreeMap<CodeHash<T>, BalanceOf<T>, T::MaxDelegateDependencies> {
+		&self.delegate_dependencies
 	}
 
 	/// Queues the contract's trie for deletion in `on_idle`.

@@ -27,6 +27,7 @@ use sp_runtime::{
 use std::collections::BTreeMap;
 
 mod metadata;
+mod wasm_contracts;
 
 /// The mock runtime; `Runtime` so that its scale-info path matches the upstream mock's shape.
 pub type Test = Runtime;
@@ -129,8 +130,47 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.assimilate_storage(&mut storage)
 	.expect("valid balances genesis");
 	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.register_extension(sp_sandbox::SandboxExt::new(backend(), sandbox_cache()));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
+}
+
+std::thread_local! {
+	static BACKEND: core::cell::Cell<sp_sandbox::Backend> =
+		const { core::cell::Cell::new(sp_sandbox::Backend::Wasmtime) };
+	static SANDBOX_CACHE: sp_sandbox::SharedModuleCache =
+		sp_sandbox::ModuleCache::new_shared(64 * 1024 * 1024).expect("engines start");
+}
+
+/// The sandbox backend `new_test_ext` registers on this thread.
+pub fn backend() -> sp_sandbox::Backend {
+	BACKEND.with(|b| b.get())
+}
+
+fn sandbox_cache() -> sp_sandbox::SharedModuleCache {
+	SANDBOX_CACHE.with(|c| c.clone())
+}
+
+/// Runs `test` once per sandbox backend and returns both results, wasmi first.
+pub fn on_both_backends<R>(test: impl Fn() -> R) -> [R; 2] {
+	[sp_sandbox::Backend::Wasmi, sp_sandbox::Backend::Wasmtime].map(|b| {
+		BACKEND.with(|cell| cell.set(b));
+		let result = test();
+		BACKEND.with(|cell| cell.set(sp_sandbox::Backend::Wasmtime));
+		result
+	})
+}
+
+/// The smallest valid contract, made distinct (and its hash unique) by `tag`.
+pub fn wasm_code(tag: u8) -> Vec<u8> {
+	wat::parse_str(format!(
+		r#"(module
+			(import "env" "memory" (memory 1 1))
+			(func (export "call"))
+			(func (export "deploy"))
+			(data (i32.const 0) "\{tag:02x}"))"#
+	))
+	.expect("valid WAT")
 }
 
 fn events() -> Vec<Event<Test>> {
@@ -374,7 +414,8 @@ fn code_deposit(len: u128) -> u128 {
 #[test]
 fn upload_code_holds_deposit_and_is_idempotent() {
 	new_test_ext().execute_with(|| {
-		let code = vec![7u8; 100];
+		let code = wasm_code(7);
+		let len = code.len() as u32;
 		let hash = BlakeTwo256::hash(&code);
 		assert_ok!(Contracts::upload_code(
 			RuntimeOrigin::signed(ALICE),
@@ -382,13 +423,13 @@ fn upload_code_holds_deposit_and_is_idempotent() {
 			None,
 			Determinism::Enforced
 		));
-		let deposit = code_deposit(100);
+		let deposit = code_deposit(len.into());
 		assert_eq!(held(&ALICE, HoldReason::CodeUploadDepositReserve), deposit);
 		assert_eq!(PristineCode::<Test>::get(hash).unwrap().to_vec(), code);
 		let info = CodeInfoOf::<Test>::get(hash).unwrap();
 		assert_eq!(
 			(info.owner(), info.deposit(), info.refcount(), info.code_len()),
-			(&ALICE, deposit, 0, 100)
+			(&ALICE, deposit, 0, len)
 		);
 		assert_eq!(
 			events(),
@@ -419,8 +460,8 @@ fn upload_code_respects_limits() {
 		assert_noop!(
 			Contracts::upload_code(
 				RuntimeOrigin::signed(ALICE),
-				vec![1; 10],
-				Some((code_deposit(10) - 1).into()),
+				wasm_code(1),
+				Some((code_deposit(wasm_code(1).len() as u128) - 1).into()),
 				Determinism::Enforced
 			),
 			Error::<Test>::StorageDepositLimitExhausted
@@ -428,15 +469,29 @@ fn upload_code_respects_limits() {
 		assert_noop!(
 			Contracts::upload_code(
 				RuntimeOrigin::signed(CHARLIE),
-				vec![1; 10],
+				wasm_code(1),
 				None,
 				Determinism::Enforced
 			),
 			Error::<Test>::StorageDepositNotEnoughFunds
 		);
 		assert_noop!(
-			Contracts::upload_code(RuntimeOrigin::root(), vec![1; 10], None, Determinism::Enforced),
+			Contracts::upload_code(
+				RuntimeOrigin::root(),
+				wasm_code(1),
+				None,
+				Determinism::Enforced
+			),
 			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Contracts::upload_code(
+				RuntimeOrigin::signed(ALICE),
+				vec![1; 10],
+				None,
+				Determinism::Enforced
+			),
+			Error::<Test>::CodeRejected
 		);
 	});
 }
@@ -444,7 +499,8 @@ fn upload_code_respects_limits() {
 #[test]
 fn remove_code_checks_owner_and_refcount_and_releases_deposit() {
 	new_test_ext().execute_with(|| {
-		let code = vec![9u8; 10];
+		let code = wasm_code(9);
+		let len = code.len() as u128;
 		let hash = BlakeTwo256::hash(&code);
 		assert_ok!(Contracts::upload_code(
 			RuntimeOrigin::signed(ALICE),
@@ -473,7 +529,7 @@ fn remove_code_checks_owner_and_refcount_and_releases_deposit() {
 			events().last(),
 			Some(&Event::CodeRemoved {
 				code_hash: hash,
-				deposit_released: code_deposit(10),
+				deposit_released: code_deposit(len),
 				remover: ALICE
 			})
 		);
@@ -537,11 +593,11 @@ fn migration_cursor_blocks_everything_and_migrate_has_nothing_to_do() {
 }
 
 #[test]
-fn execution_dispatchables_check_origin_then_refuse_until_the_executor_exists() {
+fn execution_dispatchables_check_origin_first() {
 	new_test_ext().execute_with(|| {
 		let e = Contracts::call(RuntimeOrigin::signed(ALICE), BOB, 0, GAS_LIMIT, None, vec![])
 			.unwrap_err();
-		assert_eq!(e.error, DispatchError::Other(EXECUTOR_MISSING));
+		assert_eq!(e.error, err(Error::ContractNotFound));
 		let e = Contracts::instantiate(
 			RuntimeOrigin::root(),
 			0,
@@ -1255,12 +1311,14 @@ fn dispatch_call_turns_revert_into_contract_reverted_and_reports_weight() {
 #[test]
 fn dispatch_instantiate_with_code_uploads_first_and_takes_the_deposit_off_the_limit() {
 	new_test_ext().execute_with(|| {
-		let code = vec![5u8; 20];
+		let code = wasm_code(5);
+		let len = code.len() as u32;
 		let code_hash = BlakeTwo256::hash(&code);
-		let upload = code_deposit(20);
+		let upload = code_deposit(len.into());
 		let base = DepositPerByte::get() * 122 + DepositPerItem::get();
 		// One short of upload + ED + base deposit.
 		let e = Contracts::dispatch_instantiate::<MockExecutable>(
+			ALICE,
 			ALICE,
 			0,
 			GAS_LIMIT,
@@ -1277,6 +1335,7 @@ fn dispatch_instantiate_with_code_uploads_first_and_takes_the_deposit_off_the_li
 		assert!(CodeInfoOf::<Test>::contains_key(code_hash));
 		let info = Contracts::dispatch_instantiate::<MockExecutable>(
 			ALICE,
+			ALICE,
 			0,
 			GAS_LIMIT,
 			Some(ED + base),
@@ -1285,7 +1344,7 @@ fn dispatch_instantiate_with_code_uploads_first_and_takes_the_deposit_off_the_li
 			vec![],
 		)
 		.unwrap();
-		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::instantiate_with_code(20, 1, 0)));
+		assert_eq!(info.actual_weight, Some(<() as WeightInfo>::instantiate_with_code(len, 1, 0)));
 		let address = Contracts::contract_address(&ALICE, &code_hash, &[9], &[]);
 		assert_eq!(CodeInfoOf::<Test>::get(code_hash).unwrap().refcount(), 1);
 		assert!(ContractInfoOf::<Test>::contains_key(&address));
@@ -1295,7 +1354,8 @@ fn dispatch_instantiate_with_code_uploads_first_and_takes_the_deposit_off_the_li
 #[test]
 fn bare_instantiate_reports_upload_deposit_and_refuses_during_migration() {
 	new_test_ext().execute_with(|| {
-		let code = vec![6u8; 30];
+		let code = wasm_code(6);
+		let len = code.len() as u128;
 		let result = Contracts::bare_instantiate_with::<MockExecutable>(
 			ALICE,
 			0,
@@ -1308,7 +1368,7 @@ fn bare_instantiate_reports_upload_deposit_and_refuses_during_migration() {
 			CollectEvents::UnsafeCollect,
 		);
 		let base = DepositPerByte::get() * 122 + DepositPerItem::get();
-		assert_eq!(result.storage_deposit, StorageDeposit::Charge(code_deposit(30) + ED + base));
+		assert_eq!(result.storage_deposit, StorageDeposit::Charge(code_deposit(len) + ED + base));
 		let ret = result.result.unwrap();
 		assert_eq!(
 			ret.account_id,

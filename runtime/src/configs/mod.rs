@@ -1,5 +1,7 @@
 //! Configuration of every pallet in the runtime, and the constants they share.
 
+mod contracts;
+
 use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,

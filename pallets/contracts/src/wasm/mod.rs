@@ -4,25 +4,42 @@
 //! pays a deposit for the bytes, held on their account until they remove the code, which they
 //! may only do when no contract uses it (refcount zero).
 //!
-//! The Wasm executable (validation on upload, and running code on `sp-sandbox`) will live in
-//! this module. Until it exists, uploads are only checked against `MaxCodeLen`.
+//! [`WasmBlob`] is the [`Executable`] the call stack runs: it links the code's imports to the
+//! host functions (`host_fns`) and runs it on `sp-sandbox`. Upload validates the code first
+//! (`prepare`).
+
+mod costs;
+mod host_fns;
+mod module;
+mod prepare;
+mod runtime;
+
+pub use host_fns::{HostFnInfo, HOST_FUNCTIONS};
+#[cfg(test)]
+pub(crate) use module::ValType;
+pub use runtime::ReturnErrorCode;
 
 use crate::{
+	exec::{ExecResult, Executable, ExportedFunction, Ext},
+	gas::GasMeter,
 	AccountIdOf, BalanceOf, CodeHash, CodeInfoOf, CodeVec, Config, Error, Event, HoldReason,
 	Pallet, PristineCode, LOG_TARGET,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode, MaxEncodedLen};
+use costs::RuntimeCosts;
 use frame_support::{
 	dispatch::DispatchResult,
 	ensure,
 	traits::{fungible::MutateHold, tokens::Precision, Get},
 	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
+use runtime::Runtime;
 use sp_runtime::{
 	traits::{BadOrigin, Hash, Saturating, Zero},
 	DispatchError,
 };
+use sp_sandbox::{EnvironmentDefinitionBuilder, Instance, Memory};
 
 /// Metadata of stored code.
 #[derive(
@@ -87,6 +104,7 @@ impl<T: Config> CodeInfo<T> {
 	}
 
 	/// The uploader.
+	#[cfg(test)]
 	pub fn owner(&self) -> &AccountIdOf<T> {
 		&self.owner
 	}
@@ -97,6 +115,7 @@ impl<T: Config> CodeInfo<T> {
 	}
 
 	/// How many contracts use the code.
+	#[cfg(test)]
 	pub fn refcount(&self) -> u64 {
 		self.refcount
 	}
@@ -120,17 +139,27 @@ pub struct UploadedCode<T: Config> {
 }
 
 impl<T: Config> UploadedCode<T> {
-	/// Prepares `code` for storage by `owner`.
+	/// Validates `code` and prepares it for storage by `owner`.
 	///
 	/// The code hash is the runtime hash of the raw bytes, no length prefix, so it equals the
-	/// hash cargo-contract prints. Validation of the Wasm module belongs here and comes with
-	/// the executor; until then only the size is checked.
+	/// hash cargo-contract prints. Invalid code is `CodeRejected`, with the reason logged and
+	/// returned for the debug buffer.
 	pub fn from_code(
 		code: Vec<u8>,
 		owner: AccountIdOf<T>,
 		determinism: Determinism,
-	) -> Result<Self, DispatchError> {
-		let code: CodeVec<T> = code.try_into().map_err(|_| <Error<T>>::CodeTooLarge)?;
+	) -> Result<Self, (DispatchError, Option<prepare::RejectReason>)> {
+		let code: CodeVec<T> =
+			code.try_into().map_err(|_| (<Error<T>>::CodeTooLarge.into(), None))?;
+		if let Err(reason) = prepare::validate::<T>(&code) {
+			log::debug!(target: LOG_TARGET, "code rejected: {reason}");
+			return Err((<Error<T>>::CodeRejected.into(), Some(reason)));
+		}
+		// Code that passes the checks is deterministic, whatever the uploader allowed.
+		let determinism = match determinism {
+			Determinism::Relaxed => Determinism::Enforced,
+			enforced => enforced,
+		};
 		let code_hash = T::Hashing::hash(&code);
 		let code_info = CodeInfo::new(owner, determinism, code.len() as u32);
 		Ok(Self { code, code_hash, code_info })
@@ -139,11 +168,6 @@ impl<T: Config> UploadedCode<T> {
 	/// The hash the code is stored under.
 	pub fn code_hash(&self) -> &CodeHash<T> {
 		&self.code_hash
-	}
-
-	/// The code's metadata.
-	pub fn code_info(&self) -> &CodeInfo<T> {
-		&self.code_info
 	}
 
 	/// Deposit for storing the code: its bytes plus its metadata (at their maximal size, so
@@ -225,4 +249,66 @@ pub fn decrement_refcount<T: Config>(code_hash: CodeHash<T>) {
 			info.refcount = info.refcount.saturating_sub(1);
 		}
 	});
+}
+
+/// Contract code loaded from storage, ready to run on the sandbox.
+pub struct WasmBlob<T: Config> {
+	code: CodeVec<T>,
+	code_info: CodeInfo<T>,
+	code_hash: CodeHash<T>,
+}
+
+impl<T: Config> Executable<T> for WasmBlob<T> {
+	fn from_storage(
+		code_hash: CodeHash<T>,
+		gas_meter: &mut GasMeter<T>,
+	) -> Result<Self, DispatchError> {
+		let code_info = <CodeInfoOf<T>>::get(code_hash).ok_or(<Error<T>>::CodeNotFound)?;
+		gas_meter.charge(RuntimeCosts::CodeLoad(code_info.code_len()))?;
+		let code = <PristineCode<T>>::get(code_hash).ok_or(<Error<T>>::CodeNotFound)?;
+		Ok(Self { code, code_info, code_hash })
+	}
+
+	fn execute<E: Ext<T = T>>(
+		self,
+		ext: &mut E,
+		function: ExportedFunction,
+		input_data: Vec<u8>,
+	) -> ExecResult {
+		let rejected = |reason: &str| {
+			log::debug!(target: LOG_TARGET, "stored code {:?} does not run: {reason}", self.code_hash);
+			<Error<T>>::CodeRejected
+		};
+		// Deprecated host functions stay available to `call`, so old contracts keep working.
+		let linked = prepare::link::<T>(&self.code, function == ExportedFunction::Call)
+			.map_err(|reason| rejected(reason))?;
+		let (initial, maximum) = linked.memory;
+		let memory = Memory::new(initial, Some(maximum))
+			.map_err(|_| rejected("the memory limits are invalid"))?;
+		let mut env = EnvironmentDefinitionBuilder::new();
+		env.add_memory("env", "memory", memory.clone());
+		for import in &linked.functions {
+			env.add_metered_host_func(
+				import.module,
+				import.name,
+				host_fns::entry_point::<E>(import.index),
+			);
+		}
+		let mut instance = Instance::new(&self.code, &env, &prepare::sandbox_config::<T>())
+			.map_err(|error| rejected(prepare::reject_reason(&error)))?;
+		let mut runtime = Runtime::new(ext, input_data, memory);
+		instance.set_gas_left(runtime.initial_fuel());
+		let outcome = instance.invoke(function.identifier(), &[], &mut runtime);
+		// The engine never gets more fuel than the meter has, so this charge cannot fail.
+		let _ = runtime.sync_from_engine(instance.gas_left());
+		runtime.into_result(outcome)
+	}
+
+	fn code_info(&self) -> &CodeInfo<T> {
+		&self.code_info
+	}
+
+	fn code_hash(&self) -> &CodeHash<T> {
+		&self.code_hash
+	}
 }

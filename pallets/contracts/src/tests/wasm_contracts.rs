@@ -1,0 +1,609 @@
+//! Real Wasm contracts (WAT) through the whole pallet: upload validation, the host functions,
+//! traps and gas, each on both sandbox backends with identical results.
+
+use super::*;
+use crate::primitives::ContractExecResult;
+use codec::{Decode, Encode};
+
+/// A dry-run limit large enough for every test contract.
+const LIMIT: Weight = Weight::from_parts(500_000_000_000, 10 * 1024 * 1024);
+
+fn wat(text: &str) -> Vec<u8> {
+	wat::parse_str(text).unwrap_or_else(|e| panic!("invalid WAT: {e}\n{text}"))
+}
+
+/// Instantiates `code` as ALICE with `input`; panics unless it succeeds.
+fn deploy(code: Vec<u8>, input: Vec<u8>) -> AccountId32 {
+	let result = Contracts::bare_instantiate(
+		ALICE,
+		0,
+		LIMIT,
+		None,
+		Code::Upload(code),
+		input,
+		vec![],
+		DebugInfo::UnsafeDebug,
+		CollectEvents::Skip,
+	);
+	let debug = String::from_utf8_lossy(&result.debug_message).into_owned();
+	let ret = result.result.unwrap_or_else(|e| panic!("instantiate failed: {e:?} ({debug})"));
+	assert!(!ret.result.did_revert(), "constructor reverted");
+	ret.account_id
+}
+
+/// Dry-runs a call from ALICE.
+fn dry_call(
+	dest: &AccountId32,
+	value: u128,
+	input: Vec<u8>,
+) -> ContractExecResult<u128, EventRecord> {
+	Contracts::bare_call(
+		ALICE,
+		dest.clone(),
+		value,
+		LIMIT,
+		None,
+		input,
+		DebugInfo::UnsafeDebug,
+		CollectEvents::UnsafeCollect,
+		Determinism::Enforced,
+	)
+}
+
+type EventRecord = frame_system::EventRecord<RuntimeEvent, H256>;
+
+/// What a test compares across backends: the output (or error) and the gas.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+	result: Result<(u32, Vec<u8>), DispatchError>,
+	gas_consumed: Weight,
+	gas_required: Weight,
+	debug_message: Vec<u8>,
+}
+
+impl From<ContractExecResult<u128, EventRecord>> for Outcome {
+	fn from(r: ContractExecResult<u128, EventRecord>) -> Self {
+		Outcome {
+			result: r.result.map(|ret| (ret.flags.bits(), ret.data)),
+			gas_consumed: r.gas_consumed,
+			gas_required: r.gas_required,
+			debug_message: r.debug_message,
+		}
+	}
+}
+
+/// Deploys `code` (empty constructor input) and dry-runs one call with `input`, on both
+/// backends; asserts both agree to the unit and returns the outcome.
+fn run_both(code: &[u8], input: &[u8]) -> Outcome {
+	let [wasmi, wasmtime] = on_both_backends(|| {
+		new_test_ext().execute_with(|| {
+			let address = deploy(code.to_vec(), vec![]);
+			Outcome::from(dry_call(&address, 0, input.to_vec()))
+		})
+	});
+	assert_eq!(wasmi, wasmtime, "the backends disagree");
+	wasmtime
+}
+
+/// A contract whose `call` runs `body` (with `deploy` empty), importing `imports`.
+/// Memory layout: `[0..4)` a length cell, `[4..8)` scratch, `[100..)` a buffer.
+fn contract(imports: &str, body: &str) -> Vec<u8> {
+	wat(&format!(
+		r#"(module
+			(import "seal0" "seal_return" (func $return (param i32 i32 i32)))
+			(import "seal0" "input" (func $input (param i32 i32)))
+			{imports}
+			(import "env" "memory" (memory 1 1))
+			(func (export "deploy"))
+			(func (export "call") {body})
+		)"#
+	))
+}
+
+/// A contract that returns what the query host function `module.name(out_ptr, out_len_ptr)`
+/// writes.
+fn query_contract(module: &str, name: &str) -> Vec<u8> {
+	contract(
+		&format!(r#"(import "{module}" "{name}" (func $q (param i32 i32)))"#),
+		r#"(i32.store (i32.const 0) (i32.const 256))
+		(call $q (i32.const 100) (i32.const 0))
+		(call $return (i32.const 0) (i32.const 100) (i32.load (i32.const 0)))"#,
+	)
+}
+
+/// Stores the constructor input under key "keyy"; `call` returns it.
+fn echo_storage_contract() -> Vec<u8> {
+	wat(r#"(module
+		(import "seal0" "input" (func $input (param i32 i32)))
+		(import "seal0" "seal_return" (func $return (param i32 i32 i32)))
+		(import "seal2" "set_storage" (func $set (param i32 i32 i32 i32) (result i32)))
+		(import "seal1" "get_storage" (func $get (param i32 i32 i32 i32) (result i32)))
+		(import "env" "memory" (memory 1 1))
+		(data (i32.const 8) "keyy")
+		(func (export "deploy")
+			(i32.store (i32.const 0) (i32.const 256))
+			(call $input (i32.const 100) (i32.const 0))
+			(drop (call $set (i32.const 8) (i32.const 4) (i32.const 100) (i32.load (i32.const 0)))))
+		(func (export "call")
+			(i32.store (i32.const 0) (i32.const 256))
+			(if (call $get (i32.const 8) (i32.const 4) (i32.const 100) (i32.const 0))
+				(then unreachable))
+			(call $return (i32.const 0) (i32.const 100) (i32.load (i32.const 0))))
+	)"#)
+}
+
+#[test]
+fn storage_round_trip_on_both_backends() {
+	let code = echo_storage_contract();
+	let [wasmi, wasmtime] = on_both_backends(|| {
+		new_test_ext().execute_with(|| {
+			let address = deploy(code.clone(), b"hello".to_vec());
+			assert_eq!(
+				Contracts::get_storage(address.clone(), b"keyy".to_vec()),
+				Ok(Some(b"hello".to_vec()))
+			);
+			Outcome::from(dry_call(&address, 0, vec![]))
+		})
+	});
+	assert_eq!(wasmi, wasmtime);
+	assert_eq!(wasmi.result, Ok((0, b"hello".to_vec())));
+	assert!(wasmi.gas_consumed.ref_time() > 0 && wasmi.gas_required.all_gte(wasmi.gas_consumed));
+}
+
+#[test]
+fn call_dispatchable_runs_the_contract_and_charges_what_it_used() {
+	let code = echo_storage_contract();
+	on_both_backends(|| {
+		new_test_ext().execute_with(|| {
+			let address = deploy(code.clone(), b"x".to_vec());
+			let info = Contracts::call(
+				RuntimeOrigin::signed(BOB),
+				address.clone(),
+				0,
+				LIMIT,
+				None,
+				vec![],
+			)
+			.unwrap();
+			let used = info.actual_weight.unwrap();
+			assert!(used.all_lt(LIMIT) && used.ref_time() > <() as WeightInfo>::call().ref_time());
+			assert!(events()
+				.contains(&Event::Called { caller: Origin::Signed(BOB), contract: address }));
+		})
+	});
+}
+
+#[test]
+fn instantiate_with_code_dispatchable_stores_code_and_contract() {
+	on_both_backends(|| {
+		new_test_ext().execute_with(|| {
+			let code = echo_storage_contract();
+			let hash = BlakeTwo256::hash(&code);
+			assert_ok!(Contracts::instantiate_with_code(
+				RuntimeOrigin::signed(ALICE),
+				5,
+				LIMIT,
+				None,
+				code,
+				b"v".to_vec(),
+				vec![1],
+			));
+			let address = Contracts::contract_address(&ALICE, &hash, b"v", &[1]);
+			assert_eq!(Contracts::code_hash(&address), Some(hash));
+			assert_eq!(Contracts::get_storage(address, b"keyy".to_vec()), Ok(Some(b"v".to_vec())));
+		})
+	});
+}
+
+#[test]
+fn context_queries_return_what_the_stack_knows() {
+	let caller = run_both(&query_contract("seal0", "caller"), &[]);
+	assert_eq!(caller.result, Ok((0, ALICE.encode())));
+
+	let both = on_both_backends(|| {
+		new_test_ext().execute_with(|| {
+			let code = query_contract("seal0", "address");
+			let address = deploy(code, vec![]);
+			let out = dry_call(&address, 0, vec![]).result.unwrap().data;
+			let own = query_contract("seal0", "own_code_hash");
+			let own_hash = BlakeTwo256::hash(&own);
+			let own_addr = deploy(own, vec![]);
+			let out2 = dry_call(&own_addr, 0, vec![]).result.unwrap().data;
+			(out == address.encode(), out2 == own_hash.encode())
+		})
+	});
+	assert_eq!(both, [(true, true); 2]);
+
+	let now = run_both(&query_contract("seal0", "now"), &[]);
+	assert_eq!(now.result, Ok((0, 0u64.encode())));
+	let block = run_both(&query_contract("seal0", "block_number"), &[]);
+	assert_eq!(block.result, Ok((0, 1u64.encode())));
+	let ed = run_both(&query_contract("seal0", "minimum_balance"), &[]);
+	assert_eq!(ed.result, Ok((0, ED.encode())));
+	let value = run_both(&query_contract("seal0", "seal_value_transferred"), &[]);
+	assert_eq!(value.result, Ok((0, 0u128.encode())));
+	// The contract holds exactly the existential deposit, none of it spendable.
+	let balance = run_both(&query_contract("seal0", "balance"), &[]);
+	assert_eq!(balance.result, Ok((0, 0u128.encode())));
+	let gas = run_both(&query_contract("seal0", "gas_left"), &[]);
+	let (_, data) = gas.result.unwrap();
+	let left = u64::decode(&mut &data[..]).unwrap();
+	assert!(left > 0 && left < LIMIT.ref_time());
+}
+
+#[test]
+fn hashes_match_the_runtime_hashes() {
+	for (name, expected) in [
+		("hash_blake2_256", sp_io::hashing::blake2_256(b"callisto").to_vec()),
+		("hash_blake2_128", sp_io::hashing::blake2_128(b"callisto").to_vec()),
+		("hash_sha2_256", sp_io::hashing::sha2_256(b"callisto").to_vec()),
+		("hash_keccak_256", sp_io::hashing::keccak_256(b"callisto").to_vec()),
+	] {
+		let code = contract(
+			&format!(r#"(import "seal0" "{name}" (func $h (param i32 i32 i32)))"#),
+			&format!(
+				r#"(i32.store (i32.const 0) (i32.const 256))
+				(call $input (i32.const 100) (i32.const 0))
+				(call $h (i32.const 100) (i32.load (i32.const 0)) (i32.const 500))
+				(call $return (i32.const 0) (i32.const 500) (i32.const {}))"#,
+				expected.len()
+			),
+		);
+		assert_eq!(run_both(&code, b"callisto").result, Ok((0, expected)), "{name}");
+	}
+}
+
+#[test]
+fn traps_revert_and_out_of_gas() {
+	let trap = run_both(&contract("", "unreachable"), &[]);
+	assert_eq!(trap.result, Err(err(Error::ContractTrapped)));
+
+	let div = run_both(&contract("", "(drop (i32.div_u (i32.const 1) (i32.const 0)))"), &[]);
+	assert_eq!(div.result, Err(err(Error::ContractTrapped)));
+
+	let out_of_gas = run_both(&contract("", "(loop $l (br $l))"), &[]);
+	assert_eq!(out_of_gas.result, Err(err(Error::OutOfGas)));
+	// All of it, up to the fuel granularity of one instruction's price.
+	assert!(LIMIT.ref_time() - out_of_gas.gas_consumed.ref_time() < 1_300);
+
+	// REVERT: output comes back, the write does not stick.
+	let revert = contract(
+		r#"(import "seal2" "set_storage" (func $set (param i32 i32 i32 i32) (result i32)))"#,
+		r#"(drop (call $set (i32.const 8) (i32.const 4) (i32.const 8) (i32.const 4)))
+		(call $return (i32.const 1) (i32.const 8) (i32.const 4))"#,
+	);
+	let [wasmi, wasmtime] = on_both_backends(|| {
+		new_test_ext().execute_with(|| {
+			let address = deploy(revert.clone(), vec![]);
+			let out = Outcome::from(dry_call(&address, 0, vec![]));
+			let stored = Contracts::get_storage(address, vec![0; 4]);
+			(out, stored)
+		})
+	});
+	assert_eq!(wasmi, wasmtime);
+	assert_eq!(wasmi.0.result, Ok((1, vec![0; 4])));
+	assert_eq!(wasmi.1, Ok(None));
+
+	// Unknown return flags are an error once the contract stops.
+	let bad_flags =
+		run_both(&contract("", "(call $return (i32.const 2) (i32.const 0) (i32.const 0))"), &[]);
+	assert_eq!(bad_flags.result, Err(err(Error::InvalidCallFlags)));
+}
+
+#[test]
+fn output_protocol_and_out_of_bounds_pointers() {
+	// Capacity 1 for a 32-byte caller.
+	let small = contract(
+		r#"(import "seal0" "caller" (func $q (param i32 i32)))"#,
+		r#"(i32.store (i32.const 0) (i32.const 1)) (call $q (i32.const 100) (i32.const 0))"#,
+	);
+	assert_eq!(run_both(&small, &[]).result, Err(err(Error::OutputBufferTooSmall)));
+
+	// An output pointer at the end of the 64 KiB memory.
+	let oob = contract(
+		"",
+		r#"(i32.store (i32.const 0) (i32.const 256)) (call $input (i32.const 65530) (i32.const 0))"#,
+	);
+	assert_eq!(run_both(&oob, &[1; 10]).result, Err(err(Error::OutOfBounds)));
+
+	// Data that runs past the end of memory.
+	let past_end = contract("", "(call $return (i32.const 0) (i32.const 65000) (i32.const 1000))");
+	assert_eq!(run_both(&past_end, &[]).result, Err(err(Error::OutOfBounds)));
+
+	// A length beyond any memory is charged first, like upstream: out of gas.
+	let huge = contract("", "(call $return (i32.const 0) (i32.const 0) (i32.const -1))");
+	assert_eq!(run_both(&huge, &[]).result, Err(err(Error::OutOfGas)));
+}
+
+#[test]
+fn events_carry_topics_on_the_record() {
+	// Topics as a SCALE `Vec<H256>`: compact length 2 (0x08), then two hashes.
+	let code = wat(&format!(
+		r#"(module
+			(import "seal0" "deposit_event" (func $event (param i32 i32 i32 i32)))
+			(import "env" "memory" (memory 1 1))
+			(data (i32.const 200) "\08{}{}")
+			(data (i32.const 300) "abc")
+			(func (export "deploy"))
+			(func (export "call") (call $event (i32.const 200) (i32.const 65) (i32.const 300) (i32.const 3))))"#,
+		"\\07".repeat(32),
+		"\\09".repeat(32)
+	));
+	let [wasmi, wasmtime] = on_both_backends(|| {
+		new_test_ext().execute_with(|| {
+			let address = deploy(code.clone(), vec![]);
+			let result = dry_call(&address, 0, vec![]);
+			assert!(result.result.is_ok(), "{:?}", result.result);
+			let record = result
+				.events
+				.unwrap()
+				.into_iter()
+				.find(|r| matches!(r.event, RuntimeEvent::Contracts(Event::ContractEmitted { .. })))
+				.expect("ContractEmitted");
+			assert_eq!(
+				record.event,
+				RuntimeEvent::Contracts(Event::ContractEmitted {
+					contract: address,
+					data: b"abc".to_vec()
+				})
+			);
+			record.topics
+		})
+	});
+	assert_eq!(wasmi, wasmtime);
+	assert_eq!(wasmi, vec![H256::repeat_byte(7), H256::repeat_byte(9)]);
+
+	// Five topics are too many.
+	let five = wat(r#"(module
+		(import "seal0" "deposit_event" (func $event (param i32 i32 i32 i32)))
+		(import "env" "memory" (memory 1 1))
+		(data (i32.const 200) "\14")
+		(func (export "deploy"))
+		(func (export "call") (call $event (i32.const 200) (i32.const 161) (i32.const 0) (i32.const 0))))"#);
+	assert_eq!(run_both(&five, &[]).result, Err(err(Error::TooManyTopics)));
+}
+
+#[test]
+fn debug_message_reaches_the_dry_run() {
+	let code = wat(r#"(module
+		(import "seal0" "debug_message" (func $debug (param i32 i32) (result i32)))
+		(import "env" "memory" (memory 1 1))
+		(data (i32.const 0) "hello from wasm")
+		(func (export "deploy"))
+		(func (export "call") (drop (call $debug (i32.const 0) (i32.const 15)))))"#);
+	let out = run_both(&code, &[]);
+	assert_eq!(out.debug_message, b"hello from wasm".to_vec());
+	assert_eq!(out.result, Ok((0, vec![])));
+}
+
+/// A contract that calls the contract whose address is its input (32 bytes) with seal2.call,
+/// forwarding `flags`, and returns the return code followed by the callee's output.
+fn caller_contract(flags: u32, value: u8) -> Vec<u8> {
+	contract(
+		r#"(import "seal2" "call" (func $call (param i32 i32 i64 i64 i32 i32 i32 i32 i32 i32) (result i32)))"#,
+		&format!(
+			r#"(i32.store (i32.const 0) (i32.const 256))
+			(call $input (i32.const 100) (i32.const 0))
+			(i32.store8 (i32.const 50) (i32.const {value}))
+			(i32.store (i32.const 0) (i32.const 256))
+			(i32.store (i32.const 400)
+				(call $call (i32.const {flags}) (i32.const 100) (i64.const 0) (i64.const 0)
+					(i32.const -1) (i32.const 50) (i32.const 0) (i32.const 0)
+					(i32.const 404) (i32.const 0)))
+			(call $return (i32.const 0) (i32.const 400) (i32.add (i32.const 4) (i32.load (i32.const 0))))"#
+		),
+	)
+}
+
+#[test]
+fn cross_contract_call_returns_callee_output_and_codes() {
+	let [wasmi, wasmtime] = on_both_backends(|| {
+		new_test_ext().execute_with(|| {
+			let callee = deploy(echo_storage_contract(), b"from callee".to_vec());
+			let caller = deploy(caller_contract(0, 0), vec![]);
+			let ok = Outcome::from(dry_call(&caller, 0, callee.encode()));
+			// Calling an account that is not a contract: code 8 (NotCallable).
+			let not_callable = Outcome::from(dry_call(&caller, 0, BOB.encode()));
+			// A trapping callee: code 1, the caller continues.
+			let trapper = deploy(contract("", "unreachable"), vec![]);
+			let trapped = Outcome::from(dry_call(&caller, 0, trapper.encode()));
+			// Calling itself without ALLOW_REENTRY traps the caller.
+			let reentrant = Outcome::from(dry_call(&caller, 0, caller.encode()));
+			(ok, not_callable, trapped, reentrant)
+		})
+	});
+	assert_eq!(wasmi, wasmtime);
+	let (ok, not_callable, trapped, reentrant) = wasmi;
+	let mut expected = 0u32.to_le_bytes().to_vec();
+	expected.extend_from_slice(b"from callee");
+	assert_eq!(ok.result, Ok((0, expected)));
+	assert_eq!(not_callable.result.unwrap().1[..4], 8u32.to_le_bytes());
+	assert_eq!(trapped.result.unwrap().1[..4], 1u32.to_le_bytes());
+	assert_eq!(reentrant.result, Err(err(Error::ReentranceDenied)));
+}
+
+#[test]
+fn read_only_calls_deny_state_changes() {
+	let writer = contract(
+		r#"(import "seal2" "set_storage" (func $set (param i32 i32 i32 i32) (result i32)))"#,
+		r#"(drop (call $set (i32.const 8) (i32.const 4) (i32.const 8) (i32.const 4)))"#,
+	);
+	let [wasmi, wasmtime] = on_both_backends(|| {
+		new_test_ext().execute_with(|| {
+			let callee = deploy(writer.clone(), vec![]);
+			let read_only = deploy(caller_contract(0x10, 0), vec![]);
+			let code = dry_call(&read_only, 0, callee.encode()).result.unwrap().data;
+			// Value in a read-only call traps the caller.
+			let with_value = deploy(caller_contract(0x10, 1), vec![]);
+			let denied = dry_call(&with_value, 0, callee.encode()).result;
+			(code, denied)
+		})
+	});
+	assert_eq!(wasmi, wasmtime);
+	assert_eq!(wasmi.0[..4], 1u32.to_le_bytes(), "the writing callee traps");
+	assert_eq!(wasmi.1, Err(err(Error::StateChangeDenied)));
+}
+
+#[test]
+fn instantiate_from_a_contract_and_terminate() {
+	// `call` instantiates the code whose hash is its input and returns the new address.
+	let factory = contract(
+		r#"(import "seal2" "instantiate" (func $inst (param i32 i64 i64 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))"#,
+		r#"(i32.store (i32.const 0) (i32.const 256))
+		(call $input (i32.const 100) (i32.const 0))
+		(i32.store (i32.const 4) (i32.const 32))
+		(if (call $inst (i32.const 100) (i64.const 0) (i64.const 0) (i32.const -1) (i32.const 50)
+				(i32.const 0) (i32.const 0) (i32.const 500) (i32.const 4) (i32.const -1)
+				(i32.const 0) (i32.const 0) (i32.const 0))
+			(then unreachable))
+		(call $return (i32.const 0) (i32.const 500) (i32.const 32))"#,
+	);
+	let terminator = contract(
+		r#"(import "seal1" "terminate" (func $terminate (param i32)))"#,
+		r#"(call $terminate (i32.const 100))"#,
+	);
+	on_both_backends(|| {
+		new_test_ext().execute_with(|| {
+			let child_code = echo_storage_contract();
+			let child_hash =
+				Contracts::bare_upload_code(ALICE, child_code, None, Determinism::Enforced)
+					.unwrap()
+					.code_hash;
+			let factory_addr = deploy(factory.clone(), vec![]);
+			// Fund the factory so it can pay the child's existential deposit.
+			assert_ok!(Balances::transfer_allow_death(
+				RuntimeOrigin::signed(ALICE),
+				factory_addr.clone(),
+				1_000
+			));
+			let result = Contracts::call(
+				RuntimeOrigin::signed(ALICE),
+				factory_addr.clone(),
+				0,
+				LIMIT,
+				None,
+				child_hash.encode(),
+			);
+			assert_ok!(result);
+			let child = Contracts::contract_address(&factory_addr, &child_hash, &[], &[]);
+			assert_eq!(Contracts::code_hash(&child), Some(child_hash));
+
+			// Terminate: the beneficiary (all zeroes in memory) gets the balance.
+			let t = deploy(terminator.clone(), vec![]);
+			assert_ok!(Contracts::call(
+				RuntimeOrigin::signed(ALICE),
+				t.clone(),
+				0,
+				LIMIT,
+				None,
+				vec![]
+			));
+			assert!(Contracts::code_hash(&t).is_none());
+			assert!(events()
+				.iter()
+				.any(|e| matches!(e, Event::Terminated { contract, .. } if *contract == t)));
+		})
+	});
+}
+
+#[test]
+fn upload_rejects_code_that_breaks_the_rules() {
+	let cases: [(&str, &str); 8] = [
+		(
+			"floats",
+			r#"(module (import "env" "memory" (memory 1 1)) (func (export "call") (drop (f32.const 1))) (func (export "deploy")))"#,
+		),
+		(
+			"unknown import",
+			r#"(module (import "seal0" "nope" (func)) (import "env" "memory" (memory 1 1)) (func (export "call")) (func (export "deploy")))"#,
+		),
+		(
+			"wrong signature",
+			r#"(module (import "seal0" "input" (func (param i32))) (import "env" "memory" (memory 1 1)) (func (export "call")) (func (export "deploy")))"#,
+		),
+		(
+			"deprecated on upload",
+			r#"(module (import "seal0" "random" (func (param i32 i32 i32 i32))) (import "env" "memory" (memory 1 1)) (func (export "call")) (func (export "deploy")))"#,
+		),
+		("no memory", r#"(module (func (export "call")) (func (export "deploy")))"#),
+		(
+			"too much memory",
+			r#"(module (import "env" "memory" (memory 1 17)) (func (export "call")) (func (export "deploy")))"#,
+		),
+		(
+			"missing deploy",
+			r#"(module (import "env" "memory" (memory 1 1)) (func (export "call")))"#,
+		),
+		(
+			"start function",
+			r#"(module (import "env" "memory" (memory 1 1)) (func $s) (start $s) (func (export "call")) (func (export "deploy")))"#,
+		),
+	];
+	for (name, text) in cases {
+		let [wasmi, wasmtime] = on_both_backends(|| {
+			new_test_ext().execute_with(|| {
+				let result = Contracts::bare_instantiate(
+					ALICE,
+					0,
+					LIMIT,
+					None,
+					Code::Upload(wat(text)),
+					vec![],
+					vec![],
+					DebugInfo::UnsafeDebug,
+					CollectEvents::Skip,
+				);
+				(result.result.map(|_| ()), String::from_utf8(result.debug_message).unwrap())
+			})
+		});
+		assert_eq!(wasmi, wasmtime, "{name}");
+		assert_eq!(wasmi.0, Err(err(Error::CodeRejected)), "{name}");
+		assert!(!wasmi.1.is_empty(), "{name}: no reason given");
+	}
+}
+
+#[test]
+fn every_host_function_is_documented_and_the_docs_are_current() {
+	let mut doc = String::from(
+		"# Contract host functions\n\n\
+		Generated from `pallets/contracts/src/wasm/host_fns.rs` by the test \
+		`every_host_function_is_documented_and_the_docs_are_current`; do not edit by hand.\n\n\
+		Flags: **alias** also importable as `seal_<name>`; **mutating** traps in read-only \
+		frames; **deprecated** only for `call`, refused on upload; **unstable** needs \
+		`UnsafeUnstableInterface`.\n\n\
+		| module | name | params | result | flags | what it does |\n|---|---|---|---|---|---|\n",
+	);
+	for f in HOST_FUNCTIONS {
+		assert!(!f.doc.trim().is_empty(), "{}::{} has no doc", f.module, f.name);
+		let params: Vec<String> =
+			f.params.iter().map(|(n, t)| format!("{n}: {}", ty(*t))).collect();
+		let flags: Vec<&str> = [(1, "alias"), (2, "mutating"), (4, "deprecated"), (8, "unstable")]
+			.iter()
+			.filter(|(bit, _)| f.flags & bit != 0)
+			.map(|(_, n)| *n)
+			.collect();
+		doc.push_str(&format!(
+			"| {} | `{}` | {} | {} | {} | {} |\n",
+			f.module,
+			f.name,
+			params.join(", "),
+			f.result.map(ty).unwrap_or("—"),
+			flags.join(", "),
+			f.doc.trim().replace('\n', " ")
+		));
+	}
+	let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/HOST_FUNCTIONS.md");
+	if std::env::var("UPDATE_DOCS").is_ok() {
+		std::fs::write(path, &doc).unwrap();
+	}
+	let current = std::fs::read_to_string(path).unwrap_or_default();
+	assert!(current == doc, "docs/HOST_FUNCTIONS.md is stale: run with UPDATE_DOCS=1");
+}
+
+fn ty(t: crate::wasm::ValType) -> &'static str {
+	match t {
+		crate::wasm::ValType::I32 => "i32",
+		crate::wasm::ValType::I64 => "i64",
+		crate::wasm::ValType::Other(_) => "?",
+	}
+}

@@ -607,3 +607,158 @@ fn ty(t: crate::wasm::ValType) -> &'static str {
 		crate::wasm::ValType::Other(_) => "?",
 	}
 }
+
+/// Stores code without validation, as if uploaded before its imports were deprecated.
+fn store_unchecked(code: Vec<u8>) -> H256 {
+	let hash = BlakeTwo256::hash(&code);
+	let len = code.len() as u32;
+	PristineCode::<Test>::insert(hash, CodeVec::<Test>::try_from(code).unwrap());
+	CodeInfoOf::<Test>::insert(hash, CodeInfo::<Test>::new(ALICE, Determinism::Enforced, len));
+	hash
+}
+
+#[test]
+fn every_host_function_links_runs_and_agrees_across_backends() {
+	// Each host function called once with all-zero arguments: pointers to the start of memory
+	// and empty lengths. What happens differs (a value, a return code, a trap); that it links,
+	// runs and gives the same answer and gas on both backends must not.
+	for f in HOST_FUNCTIONS {
+		let params: Vec<&str> = f.params.iter().map(|(_, t)| ty(*t)).collect();
+		let args: Vec<String> = params.iter().map(|t| format!("({t}.const 0)")).collect();
+		let result = f.result.map(|t| format!("(result {})", ty(t))).unwrap_or_default();
+		let call = format!("(call $f {})", args.join(" "));
+		let call = if f.result.is_some() { format!("(drop {call})") } else { call };
+		let code = wat(&format!(
+			r#"(module
+				(import "{}" "{}" (func $f (param {}) {result}))
+				(import "env" "memory" (memory 1 1))
+				(func (export "deploy"))
+				(func (export "call") {call}))"#,
+			f.module,
+			f.name,
+			params.join(" ")
+		));
+		let [wasmi, wasmtime] = on_both_backends(|| {
+			new_test_ext().execute_with(|| {
+				// Deprecated functions are refused on upload and for constructors, so the
+				// contract starts with other code and gets this one by `set_code`.
+				let hash = store_unchecked(code.clone());
+				let address = deploy(wasm_code(0), vec![]);
+				assert_ok!(Contracts::set_code(RuntimeOrigin::root(), address.clone(), hash));
+				Outcome::from(dry_call(&address, 0, vec![]))
+			})
+		});
+		assert_eq!(wasmi, wasmtime, "{}::{}: the backends disagree", f.module, f.name);
+		assert_ne!(
+			wasmi.result,
+			Err(err(Error::CodeRejected)),
+			"{}::{} did not link",
+			f.module,
+			f.name
+		);
+		assert!(wasmi.gas_consumed.ref_time() > 0);
+	}
+}
+
+#[test]
+fn storage_host_functions_follow_the_sentinel_conventions() {
+	// call: set "keyy" := input (old size or SENTINEL at [400]), contains (at [404]),
+	// take into [500] (code at [408]), contains again ([412]), clear ([416]); return [400..420).
+	let code = contract(
+		r#"(import "seal2" "set_storage" (func $set (param i32 i32 i32 i32) (result i32)))
+		(import "seal1" "contains_storage" (func $contains (param i32 i32) (result i32)))
+		(import "seal0" "take_storage" (func $take (param i32 i32 i32 i32) (result i32)))
+		(import "seal1" "clear_storage" (func $clear (param i32 i32) (result i32)))"#,
+		r#"(i32.store (i32.const 0) (i32.const 256))
+		(call $input (i32.const 100) (i32.const 0))
+		(i32.store (i32.const 8) (i32.const 0x7979656b))
+		(i32.store (i32.const 400) (call $set (i32.const 8) (i32.const 4) (i32.const 100) (i32.load (i32.const 0))))
+		(i32.store (i32.const 404) (call $contains (i32.const 8) (i32.const 4)))
+		(i32.store (i32.const 0) (i32.const 64))
+		(i32.store (i32.const 408) (call $take (i32.const 8) (i32.const 4) (i32.const 500) (i32.const 0)))
+		(i32.store (i32.const 412) (call $contains (i32.const 8) (i32.const 4)))
+		(i32.store (i32.const 416) (call $clear (i32.const 8) (i32.const 4)))
+		(call $return (i32.const 0) (i32.const 400) (i32.const 20))"#,
+	);
+	let out = run_both(&code, b"seven b");
+	let words: Vec<u32> = out
+		.result
+		.unwrap()
+		.1
+		.chunks(4)
+		.map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+		.collect();
+	assert_eq!(words, vec![SENTINEL, 7, 0, SENTINEL, SENTINEL]);
+}
+
+#[test]
+fn transfer_delegate_call_and_set_code_hash() {
+	let transfer = contract(
+		r#"(import "seal0" "transfer" (func $transfer (param i32 i32 i32 i32) (result i32)))"#,
+		r#"(i32.store (i32.const 0) (i32.const 256))
+		(call $input (i32.const 100) (i32.const 0))
+		(i32.store (i32.const 400) (call $transfer (i32.const 100) (i32.const 32) (i32.const 132) (i32.const 16)))
+		(call $return (i32.const 0) (i32.const 400) (i32.const 4))"#,
+	);
+	// delegate_call runs the code hash in the input on our own storage and returns its output.
+	let delegator = contract(
+		r#"(import "seal0" "delegate_call" (func $dc (param i32 i32 i32 i32 i32 i32) (result i32)))"#,
+		r#"(i32.store (i32.const 0) (i32.const 256))
+		(call $input (i32.const 100) (i32.const 0))
+		(i32.store (i32.const 0) (i32.const 256))
+		(i32.store (i32.const 400) (call $dc (i32.const 0) (i32.const 100) (i32.const 0) (i32.const 0) (i32.const 404) (i32.const 0)))
+		(call $return (i32.const 0) (i32.const 400) (i32.add (i32.const 4) (i32.load (i32.const 0))))"#,
+	);
+	let set_code = contract(
+		r#"(import "seal0" "set_code_hash" (func $set_code (param i32) (result i32)))"#,
+		r#"(i32.store (i32.const 0) (i32.const 256))
+		(call $input (i32.const 100) (i32.const 0))
+		(i32.store (i32.const 400) (call $set_code (i32.const 100)))
+		(call $return (i32.const 0) (i32.const 400) (i32.const 4))"#,
+	);
+	let results = on_both_backends(|| {
+		new_test_ext().execute_with(|| {
+			let t = deploy(transfer.clone(), vec![]);
+			assert_ok!(Balances::transfer_allow_death(
+				RuntimeOrigin::signed(ALICE),
+				t.clone(),
+				1_000
+			));
+			let mut input = CHARLIE.encode();
+			input.extend(300u128.encode());
+			let sent = dry_call(&t, 0, input.clone()).result.unwrap().data;
+			// More than the contract can spend keeping itself alive: TransferFailed (5).
+			let mut too_much = CHARLIE.encode();
+			too_much.extend(1_000u128.encode());
+			let failed = dry_call(&t, 0, too_much).result.unwrap().data;
+
+			let echo_hash = BlakeTwo256::hash(&echo_storage_contract());
+			let d = deploy(delegator.clone(), vec![]);
+			deploy(echo_storage_contract(), b"echo".to_vec());
+			let delegated = dry_call(&d, 0, echo_hash.encode()).result.unwrap().data;
+			let missing = dry_call(&d, 0, H256::repeat_byte(1).encode()).result.unwrap().data;
+
+			let s = deploy(set_code.clone(), vec![]);
+			let swapped = Contracts::call(
+				RuntimeOrigin::signed(ALICE),
+				s.clone(),
+				0,
+				LIMIT,
+				None,
+				echo_hash.encode(),
+			);
+			assert_ok!(swapped);
+			let new_hash = Contracts::code_hash(&s);
+			(sent, failed, delegated, missing, new_hash == Some(echo_hash))
+		})
+	});
+	assert_eq!(results[0], results[1]);
+	let (sent, failed, delegated, missing, swapped) = results[0].clone();
+	assert_eq!(sent, 0u32.to_le_bytes());
+	assert_eq!(failed, 5u32.to_le_bytes());
+	// The echo code reads "keyy" from the delegator's storage, where nothing is: it traps, so
+	// the delegator sees CalleeTrapped (1).
+	assert_eq!(delegated[..4], 1u32.to_le_bytes());
+	assert_eq!(missing[..4], 7u32.to_le_bytes(), "CodeNotFound");
+	assert!(swapped);
+}

@@ -12,6 +12,7 @@
 use crate::{
 	gas::GasMeter,
 	storage::{self, meter::Diff, ContractInfo, WriteOutcome},
+	transient_storage::TransientStorage,
 	wasm::{self, CodeInfo, Determinism},
 	BalanceOf, CodeHash, CodeInfoOf, Config, ContractInfoOf, DebugBufferVec, Error, Event,
 	ExecReturnValue, Nonce, Origin, Pallet as Contracts, StorageDeposit, LOG_TARGET,
@@ -277,6 +278,18 @@ pub trait Ext {
 	/// Replaces the running contract's code.
 	fn set_code_hash(&mut self, hash: CodeHash<Self::T>) -> DispatchResult;
 
+	/// The value at `key` in the running contract's transient storage.
+	fn get_transient_storage(&self, key: &Key) -> Option<Vec<u8>>;
+
+	/// Writes (or with `None` clears) `key` of the transient storage; with `take_old` the old
+	/// value is returned.
+	fn set_transient_storage(
+		&mut self,
+		key: &Key,
+		value: Option<Vec<u8>>,
+		take_old: bool,
+	) -> Result<WriteOutcome, DispatchError>;
+
 	/// Dispatches `call` with the running contract as signed origin, through `CallFilter`.
 	fn call_runtime(
 		&self,
@@ -372,6 +385,7 @@ pub struct Stack<'a, T: Config, E> {
 	frames: SmallVec<T::CallStack>,
 	debug_message: Option<&'a mut DebugBufferVec<T>>,
 	determinism: Determinism,
+	transient_storage: TransientStorage<T>,
 	_phantom: PhantomData<E>,
 }
 
@@ -456,6 +470,7 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 			frames: Default::default(),
 			debug_message,
 			determinism,
+			transient_storage: Default::default(),
 			_phantom: PhantomData,
 		};
 		Ok((stack, executable))
@@ -560,6 +575,7 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 	fn run(&mut self, executable: E, input_data: Vec<u8>) -> ExecResult {
 		let entry_point = self.top_frame().entry_point;
 		let delegated_code = self.top_frame().delegate.as_ref().map(|(_, hash)| *hash);
+		self.transient_storage.start_transaction();
 		let outcome = with_transaction(|| -> TransactionOutcome<Result<_, DispatchError>> {
 			let output =
 				self.run_in_transaction(executable, entry_point, delegated_code, input_data);
@@ -573,6 +589,11 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 			// The transaction layer itself failed (nesting limit): nothing ran.
 			Err(error) => (false, Err(error.into())),
 		};
+		if success {
+			self.transient_storage.commit_transaction();
+		} else {
+			self.transient_storage.rollback_transaction();
+		}
 		self.pop_frame(success);
 		output
 	}
@@ -1069,6 +1090,20 @@ impl<'a, T: Config, E: Executable<T>> Ext for Stack<'a, T, E> {
 			old_code_hash,
 		});
 		Ok(())
+	}
+
+	fn get_transient_storage(&self, key: &Key) -> Option<Vec<u8>> {
+		self.transient_storage.read(&self.top_frame().account_id, key)
+	}
+
+	fn set_transient_storage(
+		&mut self,
+		key: &Key,
+		value: Option<Vec<u8>>,
+		take_old: bool,
+	) -> Result<WriteOutcome, DispatchError> {
+		let account_id = self.top_frame().account_id.clone();
+		self.transient_storage.write(&account_id, key, value, take_old)
 	}
 
 	fn call_runtime(

@@ -37,6 +37,7 @@ mod gas;
 mod primitives;
 mod schedule;
 mod storage;
+mod transient_storage;
 mod wasm;
 pub mod weights;
 

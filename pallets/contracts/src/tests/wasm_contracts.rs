@@ -762,3 +762,39 @@ fn transfer_delegate_call_and_set_code_hash() {
 	assert_eq!(missing[..4], 7u32.to_le_bytes(), "CodeNotFound");
 	assert!(swapped);
 }
+
+#[test]
+fn transient_storage_lives_for_the_call_stack_and_rolls_back_with_a_frame() {
+	// `call` with empty input: set transient "keyy" := "a", then call itself (input = its own
+	// address, flags ALLOW_REENTRY) whose frame sets "keyy" := "bb" and reverts; return the
+	// value read afterwards. With input: the reverting inner frame.
+	let code = contract(
+		r#"(import "seal0" "set_transient_storage" (func $set (param i32 i32 i32 i32) (result i32)))
+		(import "seal0" "get_transient_storage" (func $get (param i32 i32 i32 i32) (result i32)))
+		(import "seal0" "address" (func $address (param i32 i32)))
+		(import "seal2" "call" (func $call (param i32 i32 i64 i64 i32 i32 i32 i32 i32 i32) (result i32)))"#,
+		r#"(i32.store (i32.const 8) (i32.const 0x7979656b))
+		(i32.store (i32.const 0) (i32.const 256))
+		(call $input (i32.const 100) (i32.const 0))
+		(if (i32.load (i32.const 0))
+			(then
+				(drop (call $set (i32.const 8) (i32.const 4) (i32.const 600) (i32.const 2)))
+				(call $return (i32.const 1) (i32.const 0) (i32.const 0))))
+		(i32.store8 (i32.const 600) (i32.const 97))
+		(i32.store16 (i32.const 601) (i32.const 0x6262))
+		(drop (call $set (i32.const 8) (i32.const 4) (i32.const 600) (i32.const 1)))
+		(i32.store (i32.const 0) (i32.const 64))
+		(call $address (i32.const 200) (i32.const 0))
+		(i32.store8 (i32.const 50) (i32.const 0))
+		(i32.store (i32.const 400)
+			(call $call (i32.const 8) (i32.const 200) (i64.const 0) (i64.const 0) (i32.const -1)
+				(i32.const 50) (i32.const 200) (i32.const 32) (i32.const -1) (i32.const 0)))
+		(i32.store (i32.const 0) (i32.const 64))
+		(drop (call $get (i32.const 8) (i32.const 4) (i32.const 404) (i32.const 0)))
+		(call $return (i32.const 0) (i32.const 400) (i32.add (i32.const 4) (i32.load (i32.const 0))))"#,
+	);
+	let out = run_both(&code, &[]);
+	let mut expected = 2u32.to_le_bytes().to_vec();
+	expected.push(b'a');
+	assert_eq!(out.result, Ok((0, expected)), "reverted inner write undone, outer kept");
+}

@@ -66,6 +66,8 @@ pub enum RuntimeCosts {
 	ReadStorage(u32),
 	/// Removing (`clear`, `take`) a value of `n` bytes.
 	RemoveStorage(u32),
+	/// A transient-storage access moving `n` bytes.
+	TransientStorage(u32),
 	/// A balance transfer.
 	Transfer,
 	/// The fixed part of `call`, `delegate_call` and `instantiate`.
@@ -123,6 +125,9 @@ impl<T: Config> Token<T> for RuntimeCosts {
 					.saturating_add(per_byte(n, COPY_PER_BYTE)),
 				STORAGE_PROOF.saturating_add(n.into()),
 			),
+			TransientStorage(n) => {
+				Weight::from_parts(HOST_CALL.saturating_add(per_byte(n, COPY_PER_BYTE)), 0)
+			}
 			Transfer => Weight::from_parts(TRANSFER, TRANSFER_PROOF),
 			CallBase => Weight::from_parts(CALL_BASE, CALL_PROOF),
 			CodeLoad(n) => Weight::from_parts(per_byte(n, CODE_LOAD_PER_BYTE), n.into()),

@@ -442,6 +442,67 @@ host_functions! {
 			}
 		}
 
+		/// Sets a value of the contract's transient storage (gone when the call stack ends);
+		/// returns the old value's size or `SENTINEL`. Allowed in read-only frames.
+		#[host(unstable)]
+		fn set_transient_storage(ctx, key_ptr: u32, key_len: u32, value_ptr: u32, value_len: u32) -> u32 {
+			ctx.charge_gas(RuntimeCosts::TransientStorage(value_len))?;
+			if value_len > ctx.max_value_size() {
+				return Err(Error::<E::T>::ValueTooLarge.into());
+			}
+			let key = ctx.decode_key(key_ptr, KeyType::Var(key_len))?;
+			let value = ctx.read_sandbox_memory(value_ptr, value_len)?;
+			Ok(ctx.ext.set_transient_storage(&key, Some(value), false)?.old_len_with_sentinel())
+		}
+
+		/// Removes a value of the transient storage; returns its size or `SENTINEL`.
+		#[host(unstable)]
+		fn clear_transient_storage(ctx, key_ptr: u32, key_len: u32) -> u32 {
+			ctx.charge_gas(RuntimeCosts::TransientStorage(0))?;
+			let key = ctx.decode_key(key_ptr, KeyType::Var(key_len))?;
+			Ok(ctx.ext.set_transient_storage(&key, None, false)?.old_len_with_sentinel())
+		}
+
+		/// Reads a value of the transient storage: `Success` or `KeyNotFound`.
+		#[host(unstable)]
+		fn get_transient_storage(ctx, key_ptr: u32, key_len: u32, out_ptr: u32, out_len_ptr: u32) -> ReturnErrorCode {
+			ctx.charge_gas(RuntimeCosts::TransientStorage(0))?;
+			let key = ctx.decode_key(key_ptr, KeyType::Var(key_len))?;
+			match ctx.ext.get_transient_storage(&key) {
+				Some(value) => {
+					ctx.write_sandbox_output(out_ptr, out_len_ptr, &value, false, |len| {
+						Some(RuntimeCosts::CopyToContract(len))
+					})?;
+					Ok(ReturnErrorCode::Success)
+				}
+				None => Ok(ReturnErrorCode::KeyNotFound),
+			}
+		}
+
+		/// The size of a transient-storage value, or `SENTINEL`.
+		#[host(unstable)]
+		fn contains_transient_storage(ctx, key_ptr: u32, key_len: u32) -> u32 {
+			ctx.charge_gas(RuntimeCosts::TransientStorage(0))?;
+			let key = ctx.decode_key(key_ptr, KeyType::Var(key_len))?;
+			Ok(ctx.ext.get_transient_storage(&key).map_or(SENTINEL, |v| v.len() as u32))
+		}
+
+		/// Reads and removes a transient-storage value: `Success` or `KeyNotFound`.
+		#[host(unstable)]
+		fn take_transient_storage(ctx, key_ptr: u32, key_len: u32, out_ptr: u32, out_len_ptr: u32) -> ReturnErrorCode {
+			ctx.charge_gas(RuntimeCosts::TransientStorage(0))?;
+			let key = ctx.decode_key(key_ptr, KeyType::Var(key_len))?;
+			match ctx.ext.set_transient_storage(&key, None, true)? {
+				WriteOutcome::Taken(value) => {
+					ctx.write_sandbox_output(out_ptr, out_len_ptr, &value, false, |len| {
+						Some(RuntimeCosts::CopyToContract(len))
+					})?;
+					Ok(ReturnErrorCode::Success)
+				}
+				_ => Ok(ReturnErrorCode::KeyNotFound),
+			}
+		}
+
 		/// Transfers value from the contract, keeping it alive: `Success` or `TransferFailed`.
 		#[host(alias, mutating)]
 		fn transfer(ctx, account_ptr: u32, _account_len: Unused, value_ptr: u32, _value_len: Unused) -> ReturnErrorCode {

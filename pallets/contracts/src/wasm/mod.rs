@@ -281,7 +281,7 @@ impl<T: Config> Executable<T> for WasmBlob<T> {
 		};
 		// Deprecated host functions stay available to `call`, so old contracts keep working.
 		let linked = prepare::link::<T>(&self.code, function == ExportedFunction::Call)
-			.map_err(|reason| rejected(reason))?;
+			.map_err(&rejected)?;
 		let (initial, maximum) = linked.memory;
 		let memory = Memory::new(initial, Some(maximum))
 			.map_err(|_| rejected("the memory limits are invalid"))?;

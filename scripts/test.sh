@@ -12,6 +12,10 @@ step() { printf '\n==> %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+# CI does not rebuild the committed ink! fixtures; it checks they match their sources.
+step "ink! fixtures match their sources"
+scripts/check-fixtures.sh
+
 # Build and test the whole workspace with one feature set, so the tests reuse the node's build.
 step "build the workspace (the node included)"
 cargo build --locked --workspace

@@ -798,3 +798,26 @@ fn transient_storage_lives_for_the_call_stack_and_rolls_back_with_a_frame() {
 	expected.push(b'a');
 	assert_eq!(out.result, Ok((0, expected)), "reverted inner write undone, outer kept");
 }
+
+/// The committed ink! fixtures (`pallets/contracts/fixtures/build`).
+fn ink_fixture(name: &str) -> Vec<u8> {
+	let path = format!("{}/fixtures/build/{name}.wasm", env!("CARGO_MANIFEST_DIR"));
+	std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn ink_fixtures_pass_upload_validation() {
+	for name in ["flipper", "erc20", "caller", "events", "trapper", "bench"] {
+		let code = ink_fixture(name);
+		let interface = crate::wasm::read_interface_for_tests(&code);
+		assert!(interface.is_ok(), "{name}: {interface:?}");
+		let [wasmi, wasmtime] = on_both_backends(|| {
+			new_test_ext().execute_with(|| {
+				Contracts::bare_upload_code(ALICE, code.clone(), None, Determinism::Enforced)
+					.map(|r| r.code_hash)
+			})
+		});
+		assert_eq!(wasmi, wasmtime, "{name}");
+		assert_eq!(wasmi, Ok(BlakeTwo256::hash(&code)), "{name}");
+	}
+}

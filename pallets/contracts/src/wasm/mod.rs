@@ -312,3 +312,9 @@ impl<T: Config> Executable<T> for WasmBlob<T> {
 		&self.code_hash
 	}
 }
+
+/// Reads a module's interface, for tests that check real contracts against the reader.
+#[cfg(test)]
+pub fn read_interface_for_tests(code: &[u8]) -> Result<(), module::ReadError> {
+	module::read_interface(code).map(drop)
+}

@@ -1,0 +1,141 @@
+//! The real ink! `trapper` fixture trapped in the real sandbox (wasmtime reports frames), and
+//! its frames symbolicated from the DWARF of its debug twin: every trap must land on the
+//! source line marked `// TRAP(<kind>)` in `pallets/contracts/fixtures/ink/trapper/lib.rs`.
+
+use callisto_debug_info::{user_frame, DebugInfo};
+use sp_sandbox::{
+	Backend, EnvironmentDefinitionBuilder, Error, HostError, Instance, Memory, ModuleCache,
+	ReturnValue, SandboxExt, Value,
+};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../pallets/contracts/fixtures");
+
+/// What the fake host knows: the call's input and the memory.
+struct Host {
+	input: Vec<u8>,
+	memory: Memory,
+}
+
+fn write_output(host: &Host, out_ptr: i32, out_len_ptr: i32, data: &[u8]) {
+	host.memory.set(out_ptr as u32, data).unwrap();
+	host.memory.set(out_len_ptr as u32, &(data.len() as u32).to_le_bytes()).unwrap();
+}
+
+fn input(host: &mut Host, args: &[Value]) -> Result<ReturnValue, HostError> {
+	let [Value::I32(out), Value::I32(len)] = args else { return Err(HostError(1)) };
+	let data = host.input.clone();
+	write_output(host, *out, *len, &data);
+	Ok(ReturnValue::Unit)
+}
+
+fn value_transferred(host: &mut Host, args: &[Value]) -> Result<ReturnValue, HostError> {
+	let [Value::I32(out), Value::I32(len)] = args else { return Err(HostError(1)) };
+	write_output(host, *out, *len, &[0; 16]);
+	Ok(ReturnValue::Unit)
+}
+
+/// The contract's (empty) storage root exists and is empty.
+fn get_storage(host: &mut Host, args: &[Value]) -> Result<ReturnValue, HostError> {
+	let [_, _, Value::I32(out), Value::I32(len)] = args else { return Err(HostError(1)) };
+	write_output(host, *out, *len, &[]);
+	Ok(ReturnValue::Value(Value::I32(0)))
+}
+
+fn set_storage(_: &mut Host, _: &[Value]) -> Result<ReturnValue, HostError> {
+	Ok(ReturnValue::Value(Value::I32(-1)))
+}
+
+fn debug_message(_: &mut Host, _: &[Value]) -> Result<ReturnValue, HostError> {
+	Ok(ReturnValue::Value(Value::I32(0)))
+}
+
+fn seal_return(_: &mut Host, _: &[Value]) -> Result<ReturnValue, HostError> {
+	Err(HostError(2))
+}
+
+/// Runs `call` of the trapper with `selector` on wasmtime; returns the trap's module offsets.
+fn trap_frames(code: &[u8], selector: [u8; 4]) -> Vec<u32> {
+	let mut ext = sp_io::TestExternalities::default();
+	let cache = ModuleCache::new_shared(64 << 20).unwrap();
+	ext.register_extension(SandboxExt::new(Backend::Wasmtime, cache));
+	ext.execute_with(|| {
+		let memory = Memory::new(2, Some(16)).unwrap();
+		let mut env = EnvironmentDefinitionBuilder::new();
+		env.add_memory("env", "memory", memory.clone());
+		env.add_host_func("seal0", "input", input);
+		env.add_host_func("seal0", "value_transferred", value_transferred);
+		env.add_host_func("seal1", "get_storage", get_storage);
+		env.add_host_func("seal2", "set_storage", set_storage);
+		env.add_host_func("seal0", "debug_message", debug_message);
+		env.add_host_func("seal0", "seal_return", seal_return);
+		let mut instance = Instance::new(code, &env, &Default::default()).unwrap();
+		instance.set_gas_left(1_000_000_000);
+		let mut host = Host { input: selector.to_vec(), memory };
+		match instance.invoke("call", &[], &mut host) {
+			Err(Error::Trap(trap)) => trap.frames,
+			other => panic!("selector {selector:02x?} did not trap: {other:?}"),
+		}
+	})
+}
+
+fn selector(metadata: &serde_json::Value, label: &str) -> [u8; 4] {
+	let messages = metadata["spec"]["messages"].as_array().unwrap();
+	let message = messages.iter().find(|m| m["label"] == label).unwrap();
+	let hex = message["selector"].as_str().unwrap().trim_start_matches("0x");
+	let bytes: Vec<u8> =
+		(0..4).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()).collect();
+	bytes.try_into().unwrap()
+}
+
+/// The line marked `// TRAP(<kind>)` in the trapper's source.
+fn marked_line(source: &str, kind: &str) -> u32 {
+	let marker = format!("// TRAP({kind})");
+	source.lines().position(|l| l.contains(&marker)).expect("marker present") as u32 + 1
+}
+
+#[test]
+fn every_trap_of_the_trapper_lands_on_its_marked_line() {
+	let code = std::fs::read(format!("{FIXTURES}/build/trapper.wasm")).unwrap();
+	let debug = std::fs::read(format!("{FIXTURES}/build/trapper.debug.wasm")).unwrap();
+	let source = std::fs::read_to_string(format!("{FIXTURES}/ink/trapper/lib.rs")).unwrap();
+	let metadata: serde_json::Value =
+		serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/build/trapper.json")).unwrap())
+			.unwrap();
+	let info = DebugInfo::from_wasm(&debug).unwrap();
+	for (message, kind) in [
+		("panic", "panic"),
+		("assert", "assert"),
+		("overflow", "overflow"),
+		("index_out_of_bounds", "index"),
+		("divide_by_zero", "divide"),
+		("unreachable", "unreachable"),
+	] {
+		// The deployable module and its debug twin share the code section, so frames of the
+		// former symbolicate with the DWARF of the latter.
+		let frames = trap_frames(&code, selector(&metadata, message));
+		assert!(!frames.is_empty(), "{message}: wasmtime reported no frames");
+		let source_frames = info.symbolicate_backtrace(&frames);
+		let user = user_frame(&source_frames)
+			.unwrap_or_else(|| panic!("{message}: no frame in the contract: {source_frames:#?}"));
+		assert_eq!(
+			(user.file.as_deref(), user.line),
+			(
+				Some("/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs"),
+				Some(marked_line(&source, kind))
+			),
+			"{message}: {source_frames:#?}"
+		);
+	}
+}
+
+#[test]
+fn a_module_without_dwarf_is_a_clear_error() {
+	let code = std::fs::read(format!("{FIXTURES}/build/trapper.wasm")).unwrap();
+	let error = DebugInfo::from_wasm(&code).err().unwrap();
+	assert_eq!(error, callisto_debug_info::Error::NoDebugInfo);
+	assert!(error.to_string().contains("line tables"));
+	assert!(matches!(
+		DebugInfo::from_wasm(b"nope"),
+		Err(callisto_debug_info::Error::InvalidModule(_))
+	));
+}

@@ -1,51 +1,45 @@
-//! Source locations for contract code: the DWARF of a contract's debug build, decoded.
+//! Source-level contract traps: where in a contract's Rust source it failed.
 //!
-//! A contract built with line tables (`callisto contract build`, or the fixtures' recipe) has
-//! `.debug_*` custom sections. Their addresses are offsets into the code section's contents,
-//! so they stay valid when the custom sections are stripped for deployment: the stripped
-//! module and its debug twin have byte-identical code sections. The sandbox reports trap
-//! frames as offsets into the original module; [`DebugInfo::symbolicate`] turns one into
-//! Rust frames, innermost first, inlined frames included.
+//! A contract built with DWARF line tables (a `.debug.wasm`) carries `.debug_*` custom
+//! sections whose addresses are offsets into the code section. The chain stores the code
+//! without them ([`strip_debug_sections`]; the code section is untouched, so the addresses stay
+//! valid) and the node keeps them off-chain in a [`DebugInfoStore`] keyed by the stripped
+//! code's hash. When a contract traps, the sandbox reports module offsets of the frames and the
+//! contracts pallet asks the host, through the `contract_debug` runtime interface, to turn them
+//! into [`SourceFrame`]s.
 //!
-//! This crate is host-side only (std): the runtime never sees DWARF.
+//! The same interface carries trap events out of a dispatch that fails: FRAME rolls back the
+//! events of a failed extrinsic, so the pallet also records them host-side and deposits the
+//! records of failed dispatches when the block finalises.
+//!
+//! Faces, like `sp-sandbox`: the runtime sees [`contract_debug`] and the shared types; the host
+//! side (DWARF, store, extension) exists wherever the interface's host face does.
 
-use addr2line::Context;
-use gimli::{EndianArcSlice, LittleEndian, SectionId};
-use std::{collections::HashMap, fmt, sync::Arc};
+#![cfg_attr(substrate_runtime, no_std)]
 
-type Reader = EndianArcSlice<LittleEndian>;
+extern crate alloc;
 
-/// Why debug info could not be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Error {
-	/// The bytes are not a Wasm module.
-	InvalidModule(String),
-	/// The module has no code section.
-	NoCode,
-	/// The module has no `.debug_info` / `.debug_line` sections.
-	NoDebugInfo,
-	/// The DWARF is malformed.
-	InvalidDwarf(String),
-}
+use alloc::{string::String, vec::Vec};
+use codec::{Decode, Encode};
 
-impl fmt::Display for Error {
-	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-		match self {
-			Error::InvalidModule(e) => write!(f, "not a valid Wasm module: {e}"),
-			Error::NoCode => write!(f, "the module has no code section"),
-			Error::NoDebugInfo => write!(
-				f,
-				"the module has no DWARF (.debug_info/.debug_line); build it with debug line tables"
-			),
-			Error::InvalidDwarf(e) => write!(f, "the module's DWARF is malformed: {e}"),
-		}
-	}
-}
+mod interface;
+pub use interface::contract_debug;
 
-impl std::error::Error for Error {}
+#[cfg(not(substrate_runtime))]
+pub use interface::contract_debug::HostFunctions;
 
-/// One source frame.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg(not(substrate_runtime))]
+mod dwarf;
+#[cfg(not(substrate_runtime))]
+mod store;
+
+#[cfg(not(substrate_runtime))]
+pub use dwarf::{DebugInfo, Error};
+#[cfg(not(substrate_runtime))]
+pub use store::{DebugInfoExt, DebugInfoStore};
+
+/// One source frame of a trap backtrace.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
 pub struct SourceFrame {
 	/// The demangled function name, if DWARF names it.
 	pub function: Option<String>,
@@ -59,8 +53,8 @@ pub struct SourceFrame {
 
 impl SourceFrame {
 	/// Whether the frame is in the Rust standard library or a dependency rather than the
-	/// contract's own code: paths under the toolchain (`/rustc/...`, `.../library/...`) or the
-	/// cargo registry (`/cargo/...`, `.cargo/registry`, `.cargo/git`).
+	/// contract's own code: paths under the toolchain (`/rustc/...`, `.../lib/rustlib/...`) or
+	/// the cargo registry (`/cargo/...`, `.cargo/registry`, `.cargo/git`).
 	pub fn is_dependency(&self) -> bool {
 		let Some(file) = self.file.as_deref() else { return true };
 		file.starts_with("/rustc/")
@@ -71,8 +65,8 @@ impl SourceFrame {
 	}
 }
 
-impl fmt::Display for SourceFrame {
-	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl core::fmt::Display for SourceFrame {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
 		write!(f, "{}", self.function.as_deref().unwrap_or("<unknown>"))?;
 		if let Some(file) = &self.file {
 			write!(f, " at {file}")?;
@@ -87,83 +81,75 @@ impl fmt::Display for SourceFrame {
 	}
 }
 
-/// The decoded debug info of one contract.
-pub struct DebugInfo {
-	context: Context<Reader>,
-	/// Offset of the code section's contents in the module.
-	code_start: u32,
-	code_end: u32,
-}
-
-impl DebugInfo {
-	/// Reads the DWARF of a module (a contract's `.debug.wasm`).
-	pub fn from_wasm(module: &[u8]) -> Result<Self, Error> {
-		let mut sections: HashMap<String, Arc<[u8]>> = HashMap::new();
-		let mut code = None;
-		for payload in wasmparser::Parser::new(0).parse_all(module) {
-			match payload.map_err(|e| Error::InvalidModule(e.to_string()))? {
-				wasmparser::Payload::CodeSectionStart { range, .. } => {
-					code = Some((range.start as u32, range.end as u32));
-				}
-				wasmparser::Payload::CustomSection(reader)
-					if reader.name().starts_with(".debug_") =>
-				{
-					sections.insert(reader.name().to_string(), Arc::from(reader.data()));
-				}
-				_ => {}
-			}
-		}
-		let (code_start, code_end) = code.ok_or(Error::NoCode)?;
-		if !sections.contains_key(".debug_info") || !sections.contains_key(".debug_line") {
-			return Err(Error::NoDebugInfo);
-		}
-		let empty: Arc<[u8]> = Arc::from(&[][..]);
-		let dwarf = gimli::Dwarf::load(|id: SectionId| -> Result<Reader, gimli::Error> {
-			let data = sections.get(id.name()).cloned().unwrap_or_else(|| empty.clone());
-			Ok(EndianArcSlice::new(data, LittleEndian))
-		})
-		.map_err(|e| Error::InvalidDwarf(e.to_string()))?;
-		let context = Context::from_dwarf(dwarf).map_err(|e| Error::InvalidDwarf(e.to_string()))?;
-		Ok(Self { context, code_start, code_end })
-	}
-
-	/// The source frames at `module_offset` (an offset into the whole module, as the sandbox
-	/// reports trap frames), innermost first. Empty if the offset is outside the code or DWARF
-	/// knows nothing about it.
-	pub fn symbolicate(&self, module_offset: u32) -> Vec<SourceFrame> {
-		if module_offset < self.code_start || module_offset >= self.code_end {
-			return Vec::new();
-		}
-		let address = u64::from(module_offset - self.code_start);
-		let Ok(mut iter) = self.context.find_frames(address).skip_all_loads() else {
-			return Vec::new();
-		};
-		let mut frames = Vec::new();
-		while let Ok(Some(frame)) = iter.next() {
-			let function = frame
-				.function
-				.as_ref()
-				.and_then(|name| name.demangle().ok())
-				.map(|name| name.into_owned());
-			let (file, line, column) = match frame.location {
-				Some(loc) => (loc.file.map(str::to_string), loc.line, loc.column),
-				None => (None, None, None),
-			};
-			frames.push(SourceFrame { function, file, line, column, inlined: true });
-		}
-		if let Some(outermost) = frames.last_mut() {
-			outermost.inlined = false;
-		}
-		frames
-	}
-
-	/// The source frames of a whole backtrace (innermost frame's offset first).
-	pub fn symbolicate_backtrace(&self, module_offsets: &[u32]) -> Vec<SourceFrame> {
-		module_offsets.iter().flat_map(|offset| self.symbolicate(*offset)).collect()
-	}
-}
-
 /// The innermost frame in the contract's own code: where a developer should look.
 pub fn user_frame(frames: &[SourceFrame]) -> Option<&SourceFrame> {
 	frames.iter().find(|f| !f.is_dependency() && f.line.is_some())
+}
+
+/// `module` without its `.debug_*` custom sections, or `None` if it has none (or is not a
+/// well-formed sequence of sections: validating it is someone else's job).
+///
+/// Everything else, the code section included, is copied byte for byte.
+pub fn strip_debug_sections(module: &[u8]) -> Option<Vec<u8>> {
+	const HEADER: usize = 8;
+	if module.len() < HEADER || &module[..4] != b"\0asm" {
+		return None;
+	}
+	let mut out = module[..HEADER].to_vec();
+	let mut pos = HEADER;
+	let mut stripped = false;
+	while pos < module.len() {
+		let start = pos;
+		let id = module[pos];
+		pos += 1;
+		let (len, read) = read_leb_u32(module.get(pos..)?)?;
+		pos += read;
+		let end = pos.checked_add(len as usize).filter(|end| *end <= module.len())?;
+		let is_debug = id == 0 && {
+			let (name_len, read) = read_leb_u32(module.get(pos..end)?)?;
+			let name_start = pos + read;
+			module
+				.get(name_start..name_start.checked_add(name_len as usize)?)
+				.is_some_and(|name| name.starts_with(b".debug_"))
+		};
+		if is_debug {
+			stripped = true;
+		} else {
+			out.extend_from_slice(&module[start..end]);
+		}
+		pos = end;
+	}
+	stripped.then_some(out)
+}
+
+/// An unsigned LEB128 `u32` and the number of bytes it took.
+fn read_leb_u32(bytes: &[u8]) -> Option<(u32, usize)> {
+	let mut value: u64 = 0;
+	for (i, byte) in bytes.iter().take(5).enumerate() {
+		value |= u64::from(byte & 0x7f) << (7 * i);
+		if byte & 0x80 == 0 {
+			return u32::try_from(value).ok().map(|v| (v, i + 1));
+		}
+	}
+	None
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	const FIXTURES: &str =
+		concat!(env!("CARGO_MANIFEST_DIR"), "/../../pallets/contracts/fixtures/build");
+
+	#[test]
+	fn stripping_the_debug_twin_gives_the_deployable_module_back() {
+		for name in ["flipper", "erc20", "trapper"] {
+			let deployable = std::fs::read(format!("{FIXTURES}/{name}.wasm")).unwrap();
+			let debug = std::fs::read(format!("{FIXTURES}/{name}.debug.wasm")).unwrap();
+			assert_eq!(strip_debug_sections(&debug).as_deref(), Some(&deployable[..]), "{name}");
+			assert_eq!(strip_debug_sections(&deployable), None, "{name}: nothing to strip");
+		}
+		assert_eq!(strip_debug_sections(b"\0asm\x01\0\0\0\x00\xff"), None);
+		assert_eq!(strip_debug_sections(b"junk"), None);
+	}
 }

@@ -1,0 +1,89 @@
+//! The `#[runtime_interface]` between the contracts pallet and the host-side debug info.
+//!
+//! Without the [`crate::DebugInfoExt`] extension every function is a harmless no-op: no frames,
+//! nothing recorded. Trap locations are off-chain knowledge; the pallet never depends on them
+//! for anything but the content of its trap events.
+
+#[cfg(not(substrate_runtime))]
+use crate::DebugInfoExt;
+use crate::SourceFrame;
+use alloc::vec::Vec;
+use sp_runtime_interface::{
+	pass_by::{
+		AllocateAndReturnByCodec, PassFatPointerAndDecode, PassFatPointerAndRead,
+		PassPointerAndReadCopy,
+	},
+	runtime_interface,
+};
+
+/// Host functions of Callisto's source-level traps.
+#[runtime_interface]
+pub trait ContractDebug {
+	/// The source frames of a trap backtrace (module offsets, innermost first) of the code
+	/// `code_hash`; empty without debug info.
+	fn symbolicate(
+		&mut self,
+		code_hash: PassPointerAndReadCopy<[u8; 32], 32>,
+		offsets: PassFatPointerAndDecode<Vec<u32>>,
+	) -> AllocateAndReturnByCodec<Vec<SourceFrame>> {
+		use sp_externalities::ExternalitiesExt as _;
+		self.extension::<DebugInfoExt>()
+			.map(|ext| ext.store.symbolicate(&code_hash, &offsets))
+			.unwrap_or_default()
+	}
+
+	/// Keeps `module` (with DWARF) as the debug info of the code `code_hash` (the hash of the
+	/// module without its debug sections). False if it has no usable DWARF.
+	fn register(
+		&mut self,
+		code_hash: PassPointerAndReadCopy<[u8; 32], 32>,
+		module: PassFatPointerAndRead<&[u8]>,
+	) -> bool {
+		use sp_externalities::ExternalitiesExt as _;
+		match self.extension::<DebugInfoExt>() {
+			Some(ext) => ext.store.register(code_hash, module.to_vec()).is_ok(),
+			None => false,
+		}
+	}
+
+	/// Whether debug info of `code_hash` is known.
+	fn has_debug_info(&mut self, code_hash: PassPointerAndReadCopy<[u8; 32], 32>) -> bool {
+		use sp_externalities::ExternalitiesExt as _;
+		self.extension::<DebugInfoExt>().is_some_and(|ext| ext.store.contains(&code_hash))
+	}
+
+	/// A dispatch starts: forget the trap events of the previous one (it succeeded, so its
+	/// events are on chain).
+	fn begin_dispatch(&mut self) {
+		use sp_externalities::ExternalitiesExt as _;
+		if let Some(ext) = self.extension::<DebugInfoExt>() {
+			ext.current.clear();
+		}
+	}
+
+	/// Records an encoded trap event of the dispatch in progress.
+	fn record_trap(&mut self, event: PassFatPointerAndRead<&[u8]>) {
+		use sp_externalities::ExternalitiesExt as _;
+		if let Some(ext) = self.extension::<DebugInfoExt>() {
+			ext.current.push(event.to_vec());
+		}
+	}
+
+	/// The dispatch in progress failed: FRAME rolls its events back, so keep its trap events
+	/// for [`Self::take_failed`].
+	fn dispatch_failed(&mut self) {
+		use sp_externalities::ExternalitiesExt as _;
+		if let Some(ext) = self.extension::<DebugInfoExt>() {
+			let current = core::mem::take(&mut ext.current);
+			ext.failed.extend(current);
+		}
+	}
+
+	/// The trap events of failed dispatches since the last call.
+	fn take_failed(&mut self) -> AllocateAndReturnByCodec<Vec<Vec<u8>>> {
+		use sp_externalities::ExternalitiesExt as _;
+		self.extension::<DebugInfoExt>()
+			.map(|ext| core::mem::take(&mut ext.failed))
+			.unwrap_or_default()
+	}
+}

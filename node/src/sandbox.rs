@@ -1,6 +1,8 @@
 //! Gives every runtime call the contract sandbox: the extension the sandbox host functions use,
-//! on the backend the operator chose, sharing one module cache across blocks and RPC calls.
+//! on the backend the operator chose, sharing one module cache across blocks and RPC calls;
+//! and the debug-info extension, over the node's one store of contracts' DWARF.
 
+use callisto_debug_info::{DebugInfoExt, DebugInfoStore};
 use sc_client_api::execution_extensions::ExtensionsFactory;
 use sp_externalities::Extensions;
 use sp_runtime::traits::{Block as BlockT, NumberFor};
@@ -39,12 +41,22 @@ impl From<SandboxBackend> for Backend {
 pub struct SandboxExtensions {
 	backend: Backend,
 	cache: SharedModuleCache,
+	debug_info: DebugInfoStore,
 }
 
 impl SandboxExtensions {
-	/// Extensions for `backend` with a module cache of at most `cache_bytes`.
-	pub fn new(backend: SandboxBackend, cache_bytes: usize) -> Result<Self, String> {
-		Ok(Self { backend: backend.into(), cache: ModuleCache::new_shared(cache_bytes)? })
+	/// Extensions for `backend` with a module cache of at most `cache_bytes`, symbolicating
+	/// traps from `debug_info`.
+	pub fn new(
+		backend: SandboxBackend,
+		cache_bytes: usize,
+		debug_info: DebugInfoStore,
+	) -> Result<Self, String> {
+		Ok(Self {
+			backend: backend.into(),
+			cache: ModuleCache::new_shared(cache_bytes)?,
+			debug_info,
+		})
 	}
 }
 
@@ -52,6 +64,8 @@ impl<Block: BlockT> ExtensionsFactory<Block> for SandboxExtensions {
 	fn extensions_for(&self, _: Block::Hash, _: NumberFor<Block>) -> Extensions {
 		let mut extensions = Extensions::new();
 		extensions.register(SandboxExt::new(self.backend, self.cache.clone()));
+		// One per block: trap events of failed extrinsics wait here until the block finalises.
+		extensions.register(DebugInfoExt::new(self.debug_info.clone()));
 		extensions
 	}
 }

@@ -18,7 +18,8 @@ use crate::{
 };
 
 /// Every host function the runtime may import. This is where the node learns about the sandbox.
-pub type HostFunctions = (sp_io::SubstrateHostFunctions, sp_sandbox::HostFunctions);
+pub type HostFunctions =
+	(sp_io::SubstrateHostFunctions, sp_sandbox::HostFunctions, callisto_debug_info::HostFunctions);
 
 pub type FullClient = sc_service::TFullClient<Block, RuntimeApi, WasmExecutor<HostFunctions>>;
 type FullBackend = sc_service::TFullBackend<Block>;
@@ -59,9 +60,19 @@ pub fn new_partial(
 			Vec::new(),
 		)?;
 	let client = Arc::new(client);
+	// Contracts' debug info (DWARF of debug builds) lives off chain, next to the database.
+	let debug_info_dir = config.base_path.path().join("contracts-debug-info");
+	let debug_info = callisto_debug_info::DebugInfoStore::persisted(debug_info_dir.clone())
+		.map_err(|e| {
+			ServiceError::Other(format!(
+				"cannot create the debug-info store at {}: {e}",
+				debug_info_dir.display()
+			))
+		})?;
 	let sandbox_extensions = SandboxExtensions::new(
 		sandbox.sandbox_backend,
 		sandbox.sandbox_cache_mib.saturating_mul(1 << 20),
+		debug_info,
 	)
 	.map_err(|e| ServiceError::Other(format!("cannot start the contract sandbox: {e}")))?;
 	client.execution_extensions().set_extensions_factory(sandbox_extensions);

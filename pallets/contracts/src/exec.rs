@@ -13,7 +13,7 @@ use crate::{
 	gas::GasMeter,
 	storage::{self, meter::Diff, ContractInfo, WriteOutcome},
 	transient_storage::TransientStorage,
-	wasm::{self, CodeInfo, Determinism},
+	wasm::{self, CodeInfo, Determinism, TrapInfo},
 	BalanceOf, CodeHash, CodeInfoOf, Config, ContractInfoOf, DebugBufferVec, Error, Event,
 	ExecReturnValue, Nonce, Origin, Pallet as Contracts, StorageDeposit, LOG_TARGET,
 };
@@ -290,6 +290,10 @@ pub trait Ext {
 		take_old: bool,
 	) -> Result<WriteOutcome, DispatchError>;
 
+	/// The running frame trapped: `trap` says why and where. The stack deposits
+	/// `ContractTrapped` once the frame's changes are rolled back.
+	fn record_trap(&mut self, code_hash: CodeHash<Self::T>, trap: TrapInfo);
+
 	/// Dispatches `call` with the running contract as signed origin, through `CallFilter`.
 	fn call_runtime(
 		&self,
@@ -353,6 +357,8 @@ pub struct Frame<T: Config> {
 	read_only: bool,
 	/// For a delegate frame: the caller it inherits and the code it runs.
 	delegate: Option<(Origin<T>, CodeHash<T>)>,
+	/// The code that trapped in this frame, and why and where.
+	trap: Option<(CodeHash<T>, TrapInfo)>,
 }
 
 /// What a new frame runs.
@@ -530,6 +536,7 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 			allows_reentry: true,
 			read_only,
 			delegate,
+			trap: None,
 		};
 		Ok((frame, executable))
 	}
@@ -593,6 +600,11 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 			self.transient_storage.commit_transaction();
 		} else {
 			self.transient_storage.rollback_transaction();
+		}
+		// The trap event goes in after the frame's rollback, so it survives it.
+		if let Some((code_hash, trap)) = self.top_frame_mut().trap.take() {
+			let contract = self.top_frame().account_id.clone();
+			Contracts::<T>::contract_trapped(contract, code_hash, trap);
 		}
 		self.pop_frame(success);
 		output
@@ -1104,6 +1116,10 @@ impl<'a, T: Config, E: Executable<T>> Ext for Stack<'a, T, E> {
 	) -> Result<WriteOutcome, DispatchError> {
 		let account_id = self.top_frame().account_id.clone();
 		self.transient_storage.write(&account_id, key, value, take_old)
+	}
+
+	fn record_trap(&mut self, code_hash: CodeHash<T>, trap: TrapInfo) {
+		self.top_frame_mut().trap = Some((code_hash, trap));
 	}
 
 	fn call_runtime(

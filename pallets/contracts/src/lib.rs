@@ -50,7 +50,10 @@ pub use crate::{
 	pallet::*,
 	primitives::*,
 	schedule::{InstructionWeights, Limits, Schedule},
-	wasm::{Determinism, HostFnInfo, ReturnErrorCode, HOST_FUNCTIONS},
+	wasm::{
+		Determinism, HostFnInfo, ReturnErrorCode, SourceLocation, TrapInfo, TrapKind,
+		HOST_FUNCTIONS,
+	},
 	weights::WeightInfo,
 };
 
@@ -289,6 +292,16 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_finalize(_block: BlockNumberFor<T>) {
+			// Trap events of extrinsics that failed were rolled back with them; the node kept
+			// them, so they reach the block's events after all.
+			for encoded in callisto_debug_info::contract_debug::take_failed() {
+				if let Ok(event) = Event::<T>::decode(&mut &encoded[..]) {
+					Self::deposit_event(event);
+				}
+			}
+		}
+
 		fn on_idle(_block: BlockNumberFor<T>, limit: Weight) -> Weight {
 			// Callisto has no storage migrations, so the whole budget goes to deleting the
 			// storage of terminated contracts.
@@ -642,6 +655,24 @@ pub mod pallet {
 			to: T::AccountId,
 			amount: BalanceOf<T>,
 		},
+
+		/// Callisto only (after every upstream event, so upstream indices are unchanged): a
+		/// contract frame trapped. Deposited for nested traps (the caller survives) and for
+		/// top-level ones; when a trap fails the whole extrinsic, FRAME rolls back its events,
+		/// so the event is deposited again when the block finalises.
+		ContractTrapped {
+			/// The contract whose frame trapped.
+			contract: T::AccountId,
+			/// The code that trapped (for a delegate call, the delegated code).
+			code_hash: CodeHash<T>,
+			/// What went wrong, in plain words.
+			kind: TrapKind,
+			/// The panic message or host-function error, UTF-8, if there is one.
+			message: Vec<u8>,
+			/// The innermost frame in the contract's own source, if the node has the
+			/// contract's debug info.
+			location: Option<SourceLocation>,
+		},
 	}
 
 	#[pallet::error]
@@ -835,6 +866,36 @@ impl<T: Config> Pallet<T> {
 		System::<T>::deposit_event(<T as Config>::RuntimeEvent::from(event))
 	}
 
+	/// A contract frame trapped: deposit `ContractTrapped`, keep it host-side in case the
+	/// dispatch fails and FRAME rolls the event back, and tell the node log.
+	pub(crate) fn contract_trapped(contract: T::AccountId, code_hash: CodeHash<T>, trap: TrapInfo) {
+		let location = match &trap.location {
+			Some(l) => alloc::format!(
+				" at {}:{}:{} in {}",
+				core::str::from_utf8(&l.file).unwrap_or("?"),
+				l.line,
+				l.column,
+				core::str::from_utf8(&l.function).unwrap_or("?"),
+			),
+			None => alloc::string::String::from(" (no debug info for this code)"),
+		};
+		log::info!(
+			target: LOG_TARGET,
+			"contract {contract:?} (code {code_hash:?}) trapped: {:?}{location}: {}",
+			trap.kind,
+			core::str::from_utf8(&trap.message).unwrap_or("")
+		);
+		let event = Event::<T>::ContractTrapped {
+			contract,
+			code_hash,
+			kind: trap.kind,
+			message: trap.message,
+			location: trap.location,
+		};
+		callisto_debug_info::contract_debug::record_trap(&event.encode());
+		Self::deposit_event(event);
+	}
+
 	/// Deposits a pallet event with `topics` on its `EventRecord`.
 	fn deposit_indexed_event(topics: Vec<T::Hash>, event: Event<T>) {
 		System::<T>::deposit_event_indexed(&topics, <T as Config>::RuntimeEvent::from(event).into())
@@ -931,6 +992,7 @@ impl<T: Config> Pallet<T> {
 		storage_deposit_limit: Option<BalanceOf<T>>,
 		data: Vec<u8>,
 	) -> DispatchResultWithPostInfo {
+		callisto_debug_info::contract_debug::begin_dispatch();
 		let InternalOutput { gas_meter, result, .. } = Self::run_call::<E>(
 			origin,
 			dest,
@@ -945,6 +1007,9 @@ impl<T: Config> Pallet<T> {
 			ensure!(!ret.did_revert(), <Error<T>>::ContractReverted);
 			Ok(())
 		});
+		if result.is_err() {
+			callisto_debug_info::contract_debug::dispatch_failed();
+		}
 		gas_meter.into_dispatch_result(result, T::WeightInfo::call())
 	}
 
@@ -962,6 +1027,7 @@ impl<T: Config> Pallet<T> {
 		data: Vec<u8>,
 		salt: Vec<u8>,
 	) -> DispatchResultWithPostInfo {
+		callisto_debug_info::contract_debug::begin_dispatch();
 		let (data_len, salt_len) = (data.len() as u32, salt.len() as u32);
 		let (code_hash, upload_deposit, base_weight) = match code {
 			Code::Upload(code) => {
@@ -995,6 +1061,9 @@ impl<T: Config> Pallet<T> {
 			ensure!(!ret.did_revert(), <Error<T>>::ContractReverted);
 			Ok(())
 		});
+		if result.is_err() {
+			callisto_debug_info::contract_debug::dispatch_failed();
+		}
 		gas_meter.into_dispatch_result(result, base_weight)
 	}
 

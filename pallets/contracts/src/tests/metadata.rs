@@ -195,6 +195,17 @@ fn pallet_metadata_is_identical_to_upstream() {
 	let ours = describe(super::Runtime::metadata().1);
 	let theirs = describe(Upstream::metadata().1);
 	for (ours, theirs) in ours.iter().zip(theirs.iter()) {
+		if theirs.starts_with("event ") {
+			// Callisto appends one event, `ContractTrapped`, after all of upstream's: every
+			// upstream event keeps its index and shape.
+			let (upstream_part, extra) = ours.split_at(theirs.len().min(ours.len()));
+			assert_eq!(upstream_part, theirs);
+			assert!(
+				extra.starts_with(" | ContractTrapped#10("),
+				"unexpected extra events: {extra}"
+			);
+			continue;
+		}
 		assert_eq!(ours, theirs);
 	}
 	assert_eq!(ours.len(), theirs.len());

@@ -821,3 +821,139 @@ fn ink_fixtures_pass_upload_validation() {
 		assert_eq!(wasmi, Ok(BlakeTwo256::hash(&code)), "{name}");
 	}
 }
+
+/// An ink! 5 message selector: the first four bytes of the BLAKE2-256 of its name.
+fn selector(name: &str) -> Vec<u8> {
+	sp_io::hashing::blake2_256(name.as_bytes())[..4].to_vec()
+}
+
+/// The line of the trapper's source marked `// TRAP(<kind>)`.
+fn trapper_line(kind: &str) -> u32 {
+	let path = format!("{}/fixtures/ink/trapper/lib.rs", env!("CARGO_MANIFEST_DIR"));
+	let source = std::fs::read_to_string(path).unwrap();
+	let marker = format!("// TRAP({kind})");
+	source.lines().position(|l| l.contains(&marker)).unwrap() as u32 + 1
+}
+
+fn trapped_events() -> Vec<Event<Test>> {
+	events().into_iter().filter(|e| matches!(e, Event::ContractTrapped { .. })).collect()
+}
+
+#[test]
+fn traps_of_a_debug_build_name_kind_message_and_source_line() {
+	let debug =
+		std::fs::read(format!("{}/fixtures/build/trapper.debug.wasm", env!("CARGO_MANIFEST_DIR")))
+			.unwrap();
+	let deployable = ink_fixture("trapper");
+	let cases = [
+		("panic", "panic", TrapKind::Panic),
+		("assert", "assert", TrapKind::AssertionFailed),
+		("overflow", "overflow", TrapKind::ArithmeticOverflow),
+		("index_out_of_bounds", "index", TrapKind::IndexOutOfBounds),
+		("divide_by_zero", "divide", TrapKind::DivisionByZero),
+	];
+	let [wasmi, wasmtime] = on_both_backends(|| {
+		new_test_ext().execute_with(|| {
+			// Uploading the debug twin stores the stripped code: the deployable module's hash.
+			let result = Contracts::bare_instantiate(
+				ALICE,
+				0,
+				LIMIT,
+				None,
+				Code::Upload(debug.clone()),
+				selector("new"),
+				vec![],
+				DebugInfo::UnsafeDebug,
+				CollectEvents::Skip,
+			);
+			let address = result.result.expect("instantiates").account_id;
+			assert_eq!(Contracts::code_hash(&address), Some(BlakeTwo256::hash(&deployable)));
+			cases
+				.iter()
+				.map(|(message, _, _)| {
+					System::reset_events();
+					let out = dry_call(&address, 0, selector(message));
+					assert_eq!(
+						out.result.map(|_| ()),
+						Err(err(Error::ContractTrapped)),
+						"{message}"
+					);
+					trapped_events()
+				})
+				.collect::<Vec<_>>()
+		})
+	});
+	for (((message, marker, kind), on_wasmi), on_wasmtime) in
+		cases.iter().zip(&wasmi).zip(&wasmtime)
+	{
+		for (backend, events) in [("wasmi", on_wasmi), ("wasmtime", on_wasmtime)] {
+			let [Event::ContractTrapped { kind: got, message: text, location, .. }] = &events[..]
+			else {
+				panic!("{backend} {message}: expected one ContractTrapped, got {events:?}");
+			};
+			assert_eq!(got, kind, "{backend} {message}");
+			// ink! debug builds print the panic message, with its own file:line.
+			let text = String::from_utf8(text.clone()).unwrap();
+			assert!(
+				text.contains(&format!("lib.rs:{}", trapper_line(marker))),
+				"{backend} {message}: {text}"
+			);
+			if backend == "wasmtime" {
+				let location = location.as_ref().expect("wasmtime frames symbolicate");
+				assert_eq!(
+					(String::from_utf8(location.file.clone()).unwrap().as_str(), location.line),
+					(
+						"/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs",
+						trapper_line(marker)
+					),
+					"{message}"
+				);
+			}
+		}
+	}
+}
+
+#[test]
+fn a_trap_that_fails_the_extrinsic_still_reaches_the_block_events() {
+	use frame_support::traits::Hooks;
+	use sp_runtime::traits::Dispatchable;
+	let debug =
+		std::fs::read(format!("{}/fixtures/build/trapper.debug.wasm", env!("CARGO_MANIFEST_DIR")))
+			.unwrap();
+	new_test_ext().execute_with(|| {
+		let result = Contracts::bare_instantiate(
+			ALICE,
+			0,
+			LIMIT,
+			None,
+			Code::Upload(debug.clone()),
+			selector("new"),
+			vec![],
+			DebugInfo::Skip,
+			CollectEvents::Skip,
+		);
+		let address = result.result.unwrap().account_id;
+		System::reset_events();
+		let call = RuntimeCall::Contracts(crate::Call::call {
+			dest: address.clone(),
+			value: 0,
+			gas_limit: LIMIT,
+			storage_deposit_limit: None,
+			data: selector("overflow"),
+		});
+		let e = call.dispatch(RuntimeOrigin::signed(ALICE)).unwrap_err();
+		assert_eq!(e.error, err(Error::ContractTrapped));
+		// FRAME rolled the dispatch's events back...
+		assert_eq!(trapped_events(), vec![]);
+		// ...and finalisation deposits the trap again, once.
+		Contracts::on_finalize(1);
+		let events = trapped_events();
+		let [Event::ContractTrapped { contract, kind, location, .. }] = &events[..] else {
+			panic!("expected one ContractTrapped, got {events:?}");
+		};
+		assert_eq!((contract, kind), (&address, &TrapKind::ArithmeticOverflow));
+		assert_eq!(location.as_ref().unwrap().line, trapper_line("overflow"));
+		Contracts::on_finalize(1);
+		assert_eq!(trapped_events().len(), 1);
+	});
+}

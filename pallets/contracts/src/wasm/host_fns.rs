@@ -125,7 +125,8 @@ macro_rules! host_functions {
 						) -> Result<$ret, TrapReason> $body
 
 						const FLAGS: u8 = 0 $(| flags::$flag)*;
-						ctx.host_call(fuel, FLAGS & flags::mutating != 0, |ctx| {
+						const NAME: &str = concat!(stringify!($module), "::", stringify!($name));
+						ctx.host_call(NAME, fuel, FLAGS & flags::mutating != 0, |ctx| {
 							#[allow(unused_mut)]
 							let mut args = Args::new(args);
 							$(let $arg = args.next::<$ty, E::T>()?;)*
@@ -821,9 +822,12 @@ host_functions! {
 			ctx.charge_gas(RuntimeCosts::DebugMessage(str_len))?;
 			let collect = ctx.ext.debug_buffer_enabled();
 			let log = log::log_enabled!(target: crate::LOG_TARGET, log::Level::Debug);
-			if collect || log {
+			// Always read a short message: an ink! debug build prints its panic message just
+			// before it traps, and the trap event carries it.
+			if collect || log || str_len <= 4096 {
 				let data = ctx.read_sandbox_memory(str_ptr, str_len)?;
 				if let Ok(message) = core::str::from_utf8(&data) {
+					ctx.last_message = Some(message.into());
 					if log {
 						log::debug!(
 							target: crate::LOG_TARGET,

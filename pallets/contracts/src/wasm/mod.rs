@@ -13,11 +13,13 @@ mod host_fns;
 mod module;
 mod prepare;
 mod runtime;
+mod trap;
 
 pub use host_fns::{HostFnInfo, HOST_FUNCTIONS};
 #[cfg(test)]
 pub(crate) use module::ValType;
 pub use runtime::ReturnErrorCode;
+pub use trap::{SourceLocation, TrapInfo, TrapKind};
 
 use crate::{
 	exec::{ExecResult, Executable, ExportedFunction, Ext},
@@ -149,6 +151,12 @@ impl<T: Config> UploadedCode<T> {
 		owner: AccountIdOf<T>,
 		determinism: Determinism,
 	) -> Result<Self, (DispatchError, Option<prepare::RejectReason>)> {
+		// A debug build's DWARF stays off chain: the chain stores the code without it (the
+		// code section is unchanged, so the DWARF still describes it) and the node keeps it.
+		let (code, debug_module) = match callisto_debug_info::strip_debug_sections(&code) {
+			Some(stripped) => (stripped, Some(code)),
+			None => (code, None),
+		};
 		let code: CodeVec<T> =
 			code.try_into().map_err(|_| (<Error<T>>::CodeTooLarge.into(), None))?;
 		if let Err(reason) = prepare::validate::<T>(&code) {
@@ -161,6 +169,11 @@ impl<T: Config> UploadedCode<T> {
 			enforced => enforced,
 		};
 		let code_hash = T::Hashing::hash(&code);
+		if let (Some(module), Ok(hash)) = (debug_module, <[u8; 32]>::try_from(code_hash.as_ref())) {
+			if !callisto_debug_info::contract_debug::register(hash, &module) {
+				log::debug!(target: LOG_TARGET, "no usable debug info in the upload of {code_hash:?}");
+			}
+		}
 		let code_info = CodeInfo::new(owner, determinism, code.len() as u32);
 		Ok(Self { code, code_hash, code_info })
 	}
@@ -301,7 +314,7 @@ impl<T: Config> Executable<T> for WasmBlob<T> {
 		let outcome = instance.invoke(function.identifier(), &[], &mut runtime);
 		// The engine never gets more fuel than the meter has, so this charge cannot fail.
 		let _ = runtime.sync_from_engine(instance.gas_left());
-		runtime.into_result(outcome)
+		runtime.into_result(outcome, &self.code_hash)
 	}
 
 	fn code_info(&self) -> &CodeInfo<T> {

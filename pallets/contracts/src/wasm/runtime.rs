@@ -16,7 +16,7 @@ use crate::{
 	exec::{ExecError, ExecResult, Ext, Key},
 	gas::ChargedAmount,
 	primitives::{ExecReturnValue, ReturnFlags},
-	wasm::costs::RuntimeCosts,
+	wasm::{costs::RuntimeCosts, trap::TrapInfo},
 	Config, Error, LOG_TARGET, SENTINEL,
 };
 use alloc::vec::Vec;
@@ -24,6 +24,24 @@ use codec::{Decode, DecodeLimit, MaxEncodedLen};
 use frame_support::traits::Get;
 use sp_runtime::DispatchError;
 use sp_sandbox::{HostError, Memory, ReturnValue, TrapKind, Value};
+
+/// The source frames of a trap in the code `code_hash` (empty without debug info).
+fn symbolicate(code_hash: &[u8], offsets: &[u32]) -> Vec<callisto_debug_info::SourceFrame> {
+	match <[u8; 32]>::try_from(code_hash) {
+		Ok(hash) if !offsets.is_empty() => {
+			callisto_debug_info::contract_debug::symbolicate(hash, offsets.to_vec())
+		}
+		_ => Vec::new(),
+	}
+}
+
+/// The name of a dispatch error, as developers know it (`OutOfBounds`, `TransferFailed`).
+fn error_name(error: &DispatchError) -> &'static str {
+	match error {
+		DispatchError::Module(module) => module.message.unwrap_or("module error"),
+		other => (*other).into(),
+	}
+}
 
 /// Nesting limit when decoding values out of contract memory.
 const MAX_DECODE_NESTING: u32 = 256;
@@ -116,6 +134,10 @@ pub struct Runtime<'a, E: Ext + 'a> {
 	fuel_price: u64,
 	/// Fuel the engine had when it last got it from the meter.
 	fuel_handed_out: u64,
+	/// The host function running or last run (`module::name`), to name it in a trap.
+	host_fn: &'static str,
+	/// What the contract last passed to `debug_message`: an ink! debug build's panic message.
+	pub(crate) last_message: Option<alloc::string::String>,
 }
 
 impl<'a, E: Ext + 'a> Runtime<'a, E> {
@@ -131,6 +153,8 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 			trap_reason: None,
 			fuel_price,
 			fuel_handed_out: 0,
+			host_fn: "",
+			last_message: None,
 		};
 		runtime.fuel_handed_out = runtime.fuel_from_meter();
 		runtime
@@ -163,10 +187,12 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 	/// frames for `mutating` functions, and turns a [`TrapReason`] into a sandbox trap.
 	pub fn host_call(
 		&mut self,
+		name: &'static str,
 		fuel: &mut u64,
 		mutating: bool,
 		body: impl FnOnce(&mut Self) -> Result<ReturnValue, TrapReason>,
 	) -> Result<ReturnValue, HostError> {
+		self.host_fn = name;
 		let result = self
 			.sync_from_engine(*fuel)
 			.map_err(TrapReason::from)
@@ -184,32 +210,53 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 		})
 	}
 
-	/// The frame's result from what the sandbox returned.
-	pub fn into_result(self, outcome: Result<ReturnValue, sp_sandbox::Error>) -> ExecResult {
+	/// The frame's result from what the sandbox returned. A trap is also recorded with the
+	/// call stack, symbolicated if the node has debug info of `code_hash`.
+	pub fn into_result(
+		self,
+		outcome: Result<ReturnValue, sp_sandbox::Error>,
+		code_hash: &crate::CodeHash<E::T>,
+	) -> ExecResult {
 		use sp_sandbox::Error as SandboxError;
-		match (outcome, self.trap_reason) {
-			(Ok(_), None) => Ok(ExecReturnValue { flags: ReturnFlags::empty(), data: Vec::new() }),
+		let frames = match &outcome {
+			Err(SandboxError::Trap(trap)) => symbolicate(code_hash.as_ref(), &trap.frames),
+			_ => Vec::new(),
+		};
+		let (trap, result) = match (outcome, self.trap_reason) {
+			(Ok(_), None) => {
+				return Ok(ExecReturnValue { flags: ReturnFlags::empty(), data: Vec::new() })
+			}
 			(_, Some(TrapReason::Return(ReturnData { flags, data }))) => {
 				let flags = ReturnFlags::from_bits(flags)
 					.ok_or(ExecError::from(Error::<E::T>::InvalidCallFlags))?;
-				Ok(ExecReturnValue { flags, data })
+				return Ok(ExecReturnValue { flags, data });
 			}
 			(_, Some(TrapReason::Termination)) => {
-				Ok(ExecReturnValue { flags: ReturnFlags::empty(), data: Vec::new() })
+				return Ok(ExecReturnValue { flags: ReturnFlags::empty(), data: Vec::new() })
 			}
-			(_, Some(TrapReason::SupervisorError(error))) => Err(error.into()),
+			(_, Some(TrapReason::SupervisorError(error))) => {
+				let trap = if error == Error::<E::T>::OutOfGas.into() {
+					TrapInfo::out_of_gas(&frames)
+				} else {
+					TrapInfo::from_host(self.host_fn, error_name(&error), &frames)
+				};
+				(trap, Err(error.into()))
+			}
 			(Err(SandboxError::Trap(trap)), None) if trap.kind == TrapKind::OutOfGas => {
-				Err(Error::<E::T>::OutOfGas.into())
+				(TrapInfo::out_of_gas(&frames), Err(Error::<E::T>::OutOfGas.into()))
 			}
 			(Err(SandboxError::Trap(trap)), None) => {
-				log::debug!(target: LOG_TARGET, "contract trapped: {:?}", trap);
-				Err(Error::<E::T>::ContractTrapped.into())
+				let info = TrapInfo::from_engine(trap.kind, self.last_message.as_deref(), &frames);
+				(info, Err(Error::<E::T>::ContractTrapped.into()))
 			}
 			(Err(error), None) => {
 				log::debug!(target: LOG_TARGET, "sandbox failed: {error:?}");
-				Err(Error::<E::T>::ContractTrapped.into())
+				let info = TrapInfo::from_engine(TrapKind::Other, None, &frames);
+				(info, Err(Error::<E::T>::ContractTrapped.into()))
 			}
-		}
+		};
+		self.ext.record_trap(*code_hash, trap);
+		result
 	}
 
 	/// Charges `costs` to the frame's gas meter.

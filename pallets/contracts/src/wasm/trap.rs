@@ -1,0 +1,207 @@
+//! Why and where a contract trapped, in the words a developer uses.
+//!
+//! The sandbox says how execution stopped (`unreachable`, out of gas, a host error...). Rust
+//! turns every panic into `unreachable`, so the kind a developer cares about (overflow, index
+//! out of bounds, a failed assert) comes from the panic message ink! debug builds print, or
+//! else from the names of the standard-library frames in the symbolicated backtrace.
+
+use alloc::{string::String, vec::Vec};
+use callisto_debug_info::SourceFrame;
+use codec::{Decode, DecodeWithMemTracking, Encode};
+use scale_info::TypeInfo;
+
+/// What went wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum TrapKind {
+	/// `panic!` or another explicit panic.
+	Panic,
+	/// An `assert!` failed.
+	AssertionFailed,
+	/// Arithmetic overflow (overflow checks are on).
+	ArithmeticOverflow,
+	/// Division or remainder by zero.
+	DivisionByZero,
+	/// A slice or array index out of bounds.
+	IndexOutOfBounds,
+	/// `unreachable` without a panic behind it.
+	Unreachable,
+	/// A load or store outside the contract's memory.
+	MemoryOutOfBounds,
+	/// The call stack of the contract grew too deep.
+	StackExhausted,
+	/// The gas limit ran out.
+	OutOfGas,
+	/// A host function refused the call; the message names it and the error.
+	HostFunction,
+	/// Anything else the engine reported (indirect-call mismatches and the like).
+	Other,
+}
+
+/// Where in the contract's own source it trapped.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct SourceLocation {
+	/// The source file, as recorded at build time (UTF-8).
+	pub file: Vec<u8>,
+	pub line: u32,
+	pub column: u32,
+	/// The demangled function (UTF-8).
+	pub function: Vec<u8>,
+}
+
+/// Longest message an event carries.
+const MAX_MESSAGE: usize = 1024;
+
+/// What the pallet records about one trapped frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrapInfo {
+	pub kind: TrapKind,
+	pub message: Vec<u8>,
+	pub location: Option<SourceLocation>,
+}
+
+impl TrapInfo {
+	/// A trap the sandbox reported, with the message the contract printed last (if any) and
+	/// the symbolicated backtrace (empty without debug info).
+	pub fn from_engine(
+		kind: sp_sandbox::TrapKind,
+		message: Option<&str>,
+		frames: &[SourceFrame],
+	) -> Self {
+		let kind = classify(kind, message, frames);
+		Self { kind, message: truncate(message.unwrap_or_default()), location: locate(frames) }
+	}
+
+	/// A host function that refused the call (`error` names why).
+	pub fn from_host(function: &str, error: &str, frames: &[SourceFrame]) -> Self {
+		let mut message = String::from(function);
+		message.push_str(": ");
+		message.push_str(error);
+		Self { kind: TrapKind::HostFunction, message: truncate(&message), location: locate(frames) }
+	}
+
+	/// Out of gas where the engine stopped.
+	pub fn out_of_gas(frames: &[SourceFrame]) -> Self {
+		Self { kind: TrapKind::OutOfGas, message: Vec::new(), location: locate(frames) }
+	}
+}
+
+fn truncate(message: &str) -> Vec<u8> {
+	let message = message.trim();
+	let mut end = message.len().min(MAX_MESSAGE);
+	while !message.is_char_boundary(end) {
+		end -= 1;
+	}
+	message.as_bytes()[..end].to_vec()
+}
+
+/// The innermost frame in the contract's own code.
+fn locate(frames: &[SourceFrame]) -> Option<SourceLocation> {
+	let frame = callisto_debug_info::user_frame(frames)?;
+	Some(SourceLocation {
+		file: frame.file.clone().unwrap_or_default().into_bytes(),
+		line: frame.line.unwrap_or_default(),
+		column: frame.column.unwrap_or_default(),
+		function: frame.function.clone().unwrap_or_default().into_bytes(),
+	})
+}
+
+fn classify(kind: sp_sandbox::TrapKind, message: Option<&str>, frames: &[SourceFrame]) -> TrapKind {
+	use sp_sandbox::TrapKind as Engine;
+	match kind {
+		Engine::Unreachable => {}
+		Engine::MemoryOutOfBounds => return TrapKind::MemoryOutOfBounds,
+		Engine::StackExhausted => return TrapKind::StackExhausted,
+		Engine::OutOfGas => return TrapKind::OutOfGas,
+		Engine::IntegerDivisionByZero => return TrapKind::DivisionByZero,
+		Engine::IntegerOverflow => return TrapKind::ArithmeticOverflow,
+		Engine::Host(_) => return TrapKind::HostFunction,
+		_ => return TrapKind::Other,
+	}
+	if let Some(kind) = message.and_then(from_message) {
+		return kind;
+	}
+	frames
+		.iter()
+		.filter_map(|f| f.function.as_deref())
+		.find_map(from_function)
+		.unwrap_or(TrapKind::Unreachable)
+}
+
+/// The kind a Rust panic message names.
+fn from_message(message: &str) -> Option<TrapKind> {
+	let has = |s: &str| message.contains(s);
+	if has("with overflow") {
+		Some(TrapKind::ArithmeticOverflow)
+	} else if has("divide by zero") || has("remainder with a divisor of zero") {
+		Some(TrapKind::DivisionByZero)
+	} else if has("index out of bounds") {
+		Some(TrapKind::IndexOutOfBounds)
+	} else if has("assertion") && has("failed") {
+		Some(TrapKind::AssertionFailed)
+	} else if has("panicked at") {
+		Some(TrapKind::Panic)
+	} else {
+		None
+	}
+}
+
+/// The kind a standard-library panic function's name implies.
+fn from_function(function: &str) -> Option<TrapKind> {
+	if !function.starts_with("core::panicking") && !function.starts_with("std::panicking") {
+		return None;
+	}
+	let has = |s: &str| function.contains(s);
+	Some(if has("overflow") {
+		TrapKind::ArithmeticOverflow
+	} else if has("div_by_zero") || has("rem_by_zero") {
+		TrapKind::DivisionByZero
+	} else if has("bounds_check") {
+		TrapKind::IndexOutOfBounds
+	} else if has("assert_failed") {
+		TrapKind::AssertionFailed
+	} else {
+		TrapKind::Panic
+	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn messages_and_panic_functions_name_the_kind() {
+		let engine = sp_sandbox::TrapKind::Unreachable;
+		let kind = |m: &str| classify(engine, Some(m), &[]);
+		assert_eq!(
+			kind("panicked at lib.rs:1:1:\nattempt to add with overflow"),
+			TrapKind::ArithmeticOverflow
+		);
+		assert_eq!(kind("panicked at x:\nattempt to divide by zero"), TrapKind::DivisionByZero);
+		assert_eq!(
+			kind("panicked at x:\nindex out of bounds: the len is 3"),
+			TrapKind::IndexOutOfBounds
+		);
+		assert_eq!(kind("panicked at x:\nassertion failed: a == b"), TrapKind::AssertionFailed);
+		assert_eq!(kind("panicked at x:\nmy own panic"), TrapKind::Panic);
+		let frame = |f: &str| SourceFrame {
+			function: Some(f.into()),
+			file: None,
+			line: None,
+			column: None,
+			inlined: false,
+		};
+		let by_frames = |f: &str| classify(engine, None, &[frame("ink::x"), frame(f)]);
+		assert_eq!(
+			by_frames("core::panicking::panic_const::panic_const_mul_overflow"),
+			TrapKind::ArithmeticOverflow
+		);
+		assert_eq!(by_frames("core::panicking::panic_bounds_check"), TrapKind::IndexOutOfBounds);
+		assert_eq!(by_frames("core::panicking::panic_fmt"), TrapKind::Panic);
+		assert_eq!(by_frames("my::function"), TrapKind::Unreachable);
+		assert_eq!(
+			classify(sp_sandbox::TrapKind::OutOfGas, Some("panicked at"), &[]),
+			TrapKind::OutOfGas
+		);
+		assert_eq!(truncate(&"é".repeat(600)).len(), 1024);
+	}
+}

@@ -85,8 +85,10 @@ impl TrapInfo {
 	}
 }
 
+/// The message on one line (so UIs show it as text, not hex), at most `MAX_MESSAGE` bytes.
 fn truncate(message: &str) -> Vec<u8> {
-	let message = message.trim();
+	let message: String =
+		message.trim().chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
 	let mut end = message.len().min(MAX_MESSAGE);
 	while !message.is_char_boundary(end) {
 		end -= 1;
@@ -203,5 +205,9 @@ mod tests {
 			TrapKind::OutOfGas
 		);
 		assert_eq!(truncate(&"é".repeat(600)).len(), 1024);
+		assert_eq!(
+			truncate("panicked at a.rs:1:2:\nboom\n"),
+			b"panicked at a.rs:1:2: boom".to_vec()
+		);
 	}
 }

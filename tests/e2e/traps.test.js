@@ -1,0 +1,106 @@
+// A real ink! debug build that traps, on a real node: the ContractTrapped event, decoded by
+// polkadot.js from metadata, names the kind, the panic message and (on wasmtime, whose frames
+// the node symbolicates from the uploaded DWARF) the exact source line; for a dry run and for
+// an extrinsic that fails, whose own events FRAME rolls back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Keyring } from '@polkadot/keyring';
+import { u8aToHex } from '@polkadot/util';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { Abi, CodePromise, ContractPromise } from '@polkadot/api-contract';
+import { startNode } from './node.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const FIXTURES = join(ROOT, 'pallets/contracts/fixtures');
+const TRAPPER_SOURCE = '/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs';
+
+/** The line of the trapper's source marked `// TRAP(<kind>)`. */
+function markedLine(kind) {
+  const lines = readFileSync(join(FIXTURES, 'ink/trapper/lib.rs'), 'utf8').split('\n');
+  return lines.findIndex((l) => l.includes(`// TRAP(${kind})`)) + 1;
+}
+
+/** Sends `tx`; resolves with the result once in a block, whether it succeeded or not. */
+function submit(tx, signer) {
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    tx.signAndSend(signer, (result) => {
+      if (result.status.isInBlock) {
+        unsub();
+        resolve(result);
+      }
+    }).then((u) => { unsub = u; }, reject);
+  });
+}
+
+function trapEvents(records) {
+  return records
+    .filter(({ event }) => event.section === 'contracts' && event.method === 'ContractTrapped')
+    .map(({ event, phase }) => ({ phase: phase.type, ...event.data.toHuman() }));
+}
+
+async function scenario(backend) {
+  await cryptoWaitReady();
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
+  const node = await startNode(['--sandbox-backend', backend]);
+  try {
+    const { api } = node;
+    const abi = new Abi(JSON.parse(readFileSync(join(FIXTURES, 'build/trapper.json'), 'utf8')));
+    const debugWasm = new Uint8Array(readFileSync(join(FIXTURES, 'build/trapper.debug.wasm')));
+    const maxGas = api.registry.createType('WeightV2', api.consts.system.blockWeights.maxBlock);
+
+    // Deploy the debug twin: the chain keeps the stripped code, the node the DWARF.
+    const code = new CodePromise(api, abi, debugWasm);
+    const deployed = await submit(code.tx.new({ gasLimit: api.registry.createType('WeightV2', { refTime: 100_000_000_000n, proofSize: 2_000_000n }), storageDepositLimit: null }), alice);
+    assert.ok(deployed.contract, `deploy failed: ${deployed.dispatchError?.toString()}`);
+    const contract = new ContractPromise(api, abi, deployed.contract.address);
+
+    // Dry run: the event is in the returned events.
+    const data = abi.findMessage('panic').toU8a([]);
+    const dry = await api.call.contractsApi.call(alice.address, contract.address, 0, maxGas, null, data);
+    assert.ok(dry.result.isErr, 'panic must trap');
+    const dryTraps = trapEvents(dry.events.unwrap());
+
+    // A failing extrinsic: its events are rolled back, the block still has the trap.
+    const overflow = abi.findMessage('overflow').toU8a([]);
+    const tx = api.tx.contracts.call(contract.address, 0, { refTime: 50_000_000_000n, proofSize: 1_000_000n }, null, overflow);
+    const failed = await submit(tx, alice);
+    assert.ok(failed.dispatchError, 'overflow must fail the extrinsic');
+    const blockEvents = await api.query.system.events.at(failed.status.asInBlock);
+    const blockTraps = trapEvents(blockEvents);
+    return { dryTraps, blockTraps, log: node.logs() };
+  } finally {
+    await node.stop();
+  }
+}
+
+test('ContractTrapped names kind, message and source line for dry runs and failed extrinsics', { timeout: 600_000 }, async () => {
+  for (const backend of ['wasmi', 'wasmtime']) {
+    const { dryTraps, blockTraps, log } = await scenario(backend);
+    assert.equal(dryTraps.length, 1, `${backend}: ${JSON.stringify(dryTraps)}`);
+    const [dryTrap] = dryTraps;
+    assert.equal(dryTrap.kind, 'Panic', backend);
+    // One line of text, so polkadot.js (and apps) show it as a string.
+    assert.match(dryTrap.message, new RegExp(`^panicked at .*lib.rs:${markedLine('panic')}:\\d+: trapper: explicit panic$`), backend);
+
+    assert.equal(blockTraps.length, 1, `${backend}: ${JSON.stringify(blockTraps)}`);
+    const [blockTrap] = blockTraps;
+    assert.equal(blockTrap.phase, 'Finalization', backend);
+    assert.equal(blockTrap.kind, 'ArithmeticOverflow', backend);
+
+    if (backend === 'wasmtime') {
+      assert.equal(dryTrap.location.file, TRAPPER_SOURCE);
+      assert.equal(Number(dryTrap.location.line), markedLine('panic'));
+      assert.equal(blockTrap.location.file, TRAPPER_SOURCE);
+      assert.equal(Number(blockTrap.location.line), markedLine('overflow'));
+      // The node log tells the developer too.
+      assert.match(log, new RegExp(`trapped: ArithmeticOverflow at ${TRAPPER_SOURCE}:${markedLine('overflow')}`));
+    } else {
+      // wasmi reports no frames yet: no location, but kind and message still come through.
+      assert.equal(dryTrap.location, null);
+    }
+  }
+});

@@ -19,16 +19,20 @@ use sp_runtime::traits::Block as BlockT;
 pub struct FullDeps<C, P> {
 	pub client: Arc<C>,
 	pub pool: Arc<P>,
+	/// Contracts' debug info, for `contracts_registerDebugInfo`.
+	pub debug_info: callisto_debug_info::DebugInfoStore,
 	/// Where `engine_createBlock` and `engine_finalizeBlock` send their commands.
 	pub command_sink: mpsc::Sender<EngineCommand<<Block as BlockT>::Hash>>,
 }
 
 /// Instantiates all full RPC extensions.
-pub fn create_full<C, P>(
+pub fn create_full<C, P, B>(
 	deps: FullDeps<C, P>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
+	B: sc_client_api::Backend<Block> + Send + Sync + 'static,
 	C: ProvideRuntimeApi<Block>
+		+ sc_client_api::StorageProvider<Block, B>
 		+ HeaderBackend<Block>
 		+ HeaderMetadata<Block, Error = BlockChainError>
 		+ Send
@@ -39,12 +43,14 @@ where
 		+ BlockBuilder<Block>,
 	P: TransactionPool + 'static,
 {
+	use crate::debug_rpc::{ContractsDebug, ContractsDebugApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, command_sink } = deps;
+	let FullDeps { client, pool, command_sink, debug_info } = deps;
 
+	module.merge(ContractsDebug::<C, B>::new(client.clone(), debug_info).into_rpc())?;
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client).into_rpc())?;
 	module.merge(ManualSeal::new(command_sink).into_rpc())?;

@@ -33,7 +33,7 @@ pub type Service = sc_service::PartialComponents<
 	FullSelectChain,
 	sc_consensus::DefaultImportQueue<Block>,
 	FullPool,
-	Option<Telemetry>,
+	(Option<Telemetry>, callisto_debug_info::DebugInfoStore),
 >;
 
 pub fn new_partial(
@@ -72,7 +72,7 @@ pub fn new_partial(
 	let sandbox_extensions = SandboxExtensions::new(
 		sandbox.sandbox_backend,
 		sandbox.sandbox_cache_mib.saturating_mul(1 << 20),
-		debug_info,
+		debug_info.clone(),
 	)
 	.map_err(|e| ServiceError::Other(format!("cannot start the contract sandbox: {e}")))?;
 	client.execution_extensions().set_extensions_factory(sandbox_extensions);
@@ -109,7 +109,7 @@ pub fn new_partial(
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: telemetry,
+		other: (telemetry, debug_info),
 	})
 }
 
@@ -127,7 +127,7 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: mut telemetry,
+		other: (mut telemetry, debug_info),
 	} = new_partial(&config, sandbox)?;
 
 	let net_config = sc_network::config::FullNetworkConfiguration::<
@@ -165,8 +165,9 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
 				client: client.clone(),
 				pool: pool.clone(),
 				command_sink: command_sink.clone(),
+				debug_info: debug_info.clone(),
 			};
-			crate::rpc::create_full(deps).map_err(Into::into)
+			crate::rpc::create_full::<_, _, FullBackend>(deps).map_err(Into::into)
 		})
 	};
 

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { Abi, CodePromise, ContractPromise } from '@polkadot/api-contract';
 import { startNode } from './node.js';
 
@@ -102,5 +102,39 @@ test('ContractTrapped names kind, message and source line for dry runs and faile
       // wasmi reports no frames yet: no location, but kind and message still come through.
       assert.equal(dryTrap.location, null);
     }
+  }
+});
+
+test('contracts_registerDebugInfo attaches DWARF to code deployed without it', { timeout: 300_000 }, async () => {
+  await cryptoWaitReady();
+  const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
+  const node = await startNode(['--sandbox-backend', 'wasmtime']);
+  try {
+    const { api, provider } = node;
+    const read = (f) => new Uint8Array(readFileSync(join(FIXTURES, 'build', f)));
+    const abi = new Abi(JSON.parse(readFileSync(join(FIXTURES, 'build/trapper.json'), 'utf8')));
+    const maxGas = api.registry.createType('WeightV2', api.consts.system.blockWeights.maxBlock);
+    const code = new CodePromise(api, abi, read('trapper.wasm'));
+    const gas = api.registry.createType('WeightV2', { refTime: 100_000_000_000n, proofSize: 2_000_000n });
+    const deployed = await submit(code.tx.new({ gasLimit: gas, storageDepositLimit: null }), alice);
+    const address = deployed.contract.address;
+    const panic = abi.findMessage('panic').toU8a([]);
+    const trapOf = async () => trapEvents((await api.call.contractsApi.call(alice.address, address, 0, maxGas, null, panic)).events.unwrap())[0];
+
+    assert.equal((await trapOf()).location, null, 'no debug info yet');
+
+    // Bad input: a clear error, nothing stored.
+    await assert.rejects(provider.send('contracts_registerDebugInfo', [u8aToHex(read('trapper.wasm'))]), /no \.debug_\* sections/);
+    await assert.rejects(provider.send('contracts_registerDebugInfo', [u8aToHex(read('flipper.debug.wasm'))]), /is on chain|not of any uploaded/);
+    await assert.rejects(provider.send('contracts_registerDebugInfo', ['0x1234']), /debug_\* sections/);
+    assert.equal((await trapOf()).location, null, 'failed registrations change nothing');
+
+    const registered = await provider.send('contracts_registerDebugInfo', [u8aToHex(read('trapper.debug.wasm'))]);
+    assert.equal(registered.codeHash, blake2AsHex(read('trapper.wasm'), 256));
+    const trap = await trapOf();
+    assert.equal(trap.location.file, TRAPPER_SOURCE);
+    assert.equal(Number(trap.location.line), markedLine('panic'));
+  } finally {
+    await node.stop();
   }
 });

@@ -116,6 +116,11 @@ pub enum Subcommand {
 
 	/// Db meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Contract tooling: `callisto contract build` builds an ink! contract with the debug info
+	/// Callisto uses to locate traps in your source.
+	#[command(subcommand)]
+	Contract(crate::contract_build::ContractCmd),
 }
 
 #[cfg(test)]

@@ -83,6 +83,9 @@ pub fn run() -> sc_cli::Result<()> {
 				Ok((cmd.run(client, backend, None), task_manager))
 			})
 		}
+		Some(Subcommand::Contract(crate::contract_build::ContractCmd::Build(cmd))) => {
+			cmd.run().map_err(sc_cli::Error::Input)
+		}
 		Some(Subcommand::ChainInfo(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<callisto_runtime::opaque::Block>(&config))

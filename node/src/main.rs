@@ -7,6 +7,7 @@ mod banner;
 mod chain_spec;
 mod cli;
 mod command;
+mod contract_build;
 mod debug_rpc;
 mod rpc;
 mod sandbox;

@@ -1,0 +1,152 @@
+//! `callisto contract build`: an ink! contract built so that Callisto can locate its traps.
+//!
+//! cargo-contract strips all DWARF and its wasm-opt pass would leave any DWARF stale, so it
+//! cannot produce a deployable contract with valid debug info. This command builds the contract
+//! with plain cargo for `wasm32v1-none` (MVP Wasm without a start function), with line-table
+//! DWARF and no wasm-opt, then post-processes it (`callisto-contract-post`) into
+//! `<name>.wasm` (deployable) and `<name>.debug.wasm` (the same code plus DWARF). Deploy either:
+//! the chain stores the code without DWARF, the node keeps the DWARF.
+
+use std::{
+	path::{Path, PathBuf},
+	process::Command,
+	time::Instant,
+};
+
+/// Contract tooling.
+#[derive(Debug, clap::Subcommand)]
+pub enum ContractCmd {
+	/// Build an ink! 5 contract with debug info Callisto can use: writes <name>.wasm
+	/// (deployable) and <name>.debug.wasm (same code + DWARF line tables).
+	Build(BuildCmd),
+}
+
+/// `callisto contract build`.
+#[derive(Debug, clap::Args)]
+pub struct BuildCmd {
+	/// The contract's Cargo.toml.
+	#[arg(long, default_value = "Cargo.toml", value_name = "PATH")]
+	pub manifest_path: PathBuf,
+
+	/// Where to write the modules (default: <target dir>/callisto).
+	#[arg(long, value_name = "DIR")]
+	pub out_dir: Option<PathBuf>,
+
+	/// Build without ink!'s `ink-debug` feature: smaller, but panics carry no message.
+	#[arg(long)]
+	pub no_debug_messages: bool,
+}
+
+/// The release profile the contract is built with, as cargo environment overrides: small code
+/// like cargo-contract's, and line tables for the debug twin.
+const PROFILE: [(&str, &str); 6] = [
+	("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z"),
+	("CARGO_PROFILE_RELEASE_LTO", "fat"),
+	("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1"),
+	("CARGO_PROFILE_RELEASE_PANIC", "abort"),
+	("CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS", "true"),
+	("CARGO_PROFILE_RELEASE_DEBUG", "line-tables-only"),
+];
+
+/// Link the contract's memory as an import (the pallet provides it), a 64 KiB stack like ink!'s
+/// default, MVP instructions only.
+const RUSTFLAGS: &str = "-Clink-arg=-zstack-size=65536 -Clink-arg=--import-memory -Ctarget-cpu=mvp";
+
+const TARGET: &str = "wasm32v1-none";
+
+impl BuildCmd {
+	pub fn run(&self) -> Result<(), String> {
+		let start = Instant::now();
+		let manifest = self.manifest_path.canonicalize().map_err(|e| {
+			format!(
+				"cannot read {}: {e}. Pass the contract's Cargo.toml with --manifest-path",
+				self.manifest_path.display()
+			)
+		})?;
+		let (name, target_dir) = package_of(&manifest)?;
+		println!("callisto contract build: {name} ({})", manifest.display());
+
+		if Command::new("rustup").args(["target", "add", TARGET]).output().is_err() {
+			println!("  (rustup not found: make sure the {TARGET} target is installed)");
+		}
+		let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+		cargo
+			.args(["rustc", "--release", "--target", TARGET, "--no-default-features", "--lib"])
+			.args(["--crate-type", "cdylib", "--manifest-path"])
+			.arg(&manifest)
+			.env("RUSTFLAGS", RUSTFLAGS)
+			.envs(PROFILE);
+		if !self.no_debug_messages {
+			cargo.args(["--features", "ink/ink-debug"]);
+		}
+		println!("  compiling for {TARGET} (line-table DWARF, no wasm-opt)...");
+		let status = cargo.status().map_err(|e| format!("cannot run cargo: {e}"))?;
+		if !status.success() {
+			return Err(format!("cargo failed ({status}); see its output above"));
+		}
+
+		let artifact = target_dir
+			.join(TARGET)
+			.join("release")
+			.join(format!("{}.wasm", name.replace('-', "_")));
+		let input = std::fs::read(&artifact)
+			.map_err(|e| format!("cannot read the built module {}: {e}", artifact.display()))?;
+		let artifacts = callisto_contract_post::post_process(&input)
+			.map_err(|e| format!("cannot post-process {}: {e}", artifact.display()))?;
+		let out_dir = self.out_dir.clone().unwrap_or_else(|| target_dir.join("callisto"));
+		std::fs::create_dir_all(&out_dir)
+			.map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+		let wasm = out_dir.join(format!("{name}.wasm"));
+		let debug_wasm = out_dir.join(format!("{name}.debug.wasm"));
+		write(&wasm, &artifacts.wasm)?;
+		write(&debug_wasm, &artifacts.debug_wasm)?;
+		let code_hash = sp_crypto_hashing::blake2_256(&artifacts.wasm);
+		println!("  {} ({} bytes, deployable)", wasm.display(), artifacts.wasm.len());
+		println!("  {} ({} bytes, with DWARF)", debug_wasm.display(), artifacts.debug_wasm.len());
+		println!(
+			"  code hash 0x{}",
+			code_hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
+		);
+		println!(
+			"  done in {:.1} s. Deploy either file; for the .json metadata run `cargo contract build`.",
+			start.elapsed().as_secs_f64()
+		);
+		Ok(())
+	}
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+	std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The package whose manifest is `manifest`, and the target directory cargo builds it into.
+fn package_of(manifest: &Path) -> Result<(String, PathBuf), String> {
+	let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+		.args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
+		.arg(manifest)
+		.output()
+		.map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+	if !output.status.success() {
+		return Err(format!(
+			"cargo metadata failed for {}:\n{}",
+			manifest.display(),
+			String::from_utf8_lossy(&output.stderr)
+		));
+	}
+	let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+		.map_err(|e| format!("cargo metadata printed something unexpected: {e}"))?;
+	let target_dir =
+		metadata["target_directory"].as_str().ok_or("cargo metadata names no target directory")?;
+	let package = metadata["packages"]
+		.as_array()
+		.and_then(|packages| {
+			packages.iter().find(|p| {
+				p["manifest_path"].as_str().map(Path::new) == Some(manifest)
+			})
+		})
+		.ok_or_else(|| {
+			format!("{} is not a package manifest (a workspace root?); pass the contract's own Cargo.toml", manifest.display())
+		})?;
+	let name = package["name"].as_str().ok_or("the package has no name")?.to_string();
+	Ok((name, PathBuf::from(target_dir)))
+}

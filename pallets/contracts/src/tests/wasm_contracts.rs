@@ -957,3 +957,29 @@ fn a_trap_that_fails_the_extrinsic_still_reaches_the_block_events() {
 		assert_eq!(trapped_events().len(), 1);
 	});
 }
+
+#[test]
+fn a_nested_trap_gets_its_event_while_the_caller_succeeds() {
+	let [wasmi, wasmtime] = on_both_backends(|| {
+		new_test_ext().execute_with(|| {
+			let trapper = deploy(contract("", "unreachable"), vec![]);
+			let caller = deploy(caller_contract(0, 0), vec![]);
+			System::reset_events();
+			assert_ok!(Contracts::call(
+				RuntimeOrigin::signed(ALICE),
+				caller.clone(),
+				0,
+				LIMIT,
+				None,
+				trapper.encode()
+			));
+			(trapper, trapped_events())
+		})
+	});
+	assert_eq!(wasmi, wasmtime);
+	let (trapper, events) = wasmi;
+	let [Event::ContractTrapped { contract, kind, location, .. }] = &events[..] else {
+		panic!("expected one ContractTrapped, got {events:?}");
+	};
+	assert_eq!((contract, kind, location), (&trapper, &TrapKind::Unreachable, &None));
+}

@@ -71,7 +71,7 @@ pub use runtime_api::{
 pub use host_interface::sandbox::HostFunctions;
 
 #[cfg(not(substrate_runtime))]
-pub use host::{Backend, ModuleCache, SandboxExt, SharedModuleCache};
+pub use host::{Backend, ModuleCache, SandboxExt, SharedModuleCache, MAX_LIVE_INSTANCES};
 
 /// Log target of this crate.
 pub const LOG_TARGET: &str = "runtime::sandbox";
@@ -189,8 +189,8 @@ pub enum Error {
 	Trap(Trap),
 	/// The host side is not available (no `SandboxExt` registered).
 	NoExtension,
-	/// The [`Config`] is out of range (`max_stack_height` above [`MAX_STACK_HEIGHT_LIMIT`] or
-	/// `max_memory_pages` above 65536).
+	/// The [`Config`] is out of range (`max_stack_height` above [`MAX_STACK_HEIGHT_LIMIT`],
+	/// `max_table_size` above [`MAX_TABLE_SIZE_LIMIT`] or `max_memory_pages` above 65536).
 	InvalidConfig,
 }
 
@@ -198,6 +198,10 @@ pub enum Error {
 /// recursion depth and value stack, wasmtime's native stack) are sized so that this instrumented
 /// limit is always reached first, which keeps stack exhaustion deterministic across backends.
 pub const MAX_STACK_HEIGHT_LIMIT: u32 = 256 * 1024;
+
+/// Largest `Config::max_table_size` the host accepts: wasmtime's pooling allocator reserves
+/// this many elements per table slot up front.
+pub const MAX_TABLE_SIZE_LIMIT: u32 = 64 * 1024;
 
 /// Load-time limits and the allowed export names.
 #[derive(Encode, Decode, Clone, Debug, PartialEq, Eq)]
@@ -212,7 +216,7 @@ pub struct Config {
 	pub max_locals: u32,
 	/// Maximum number of globals defined by the module.
 	pub max_globals: u32,
-	/// Maximum number of elements of the table.
+	/// Maximum number of elements of the table. At most [`MAX_TABLE_SIZE_LIMIT`].
 	pub max_table_size: u32,
 	/// Maximum number of Wasm pages of the imported memory.
 	pub max_memory_pages: u32,

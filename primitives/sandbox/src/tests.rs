@@ -637,6 +637,30 @@ fn no_leak_after_ten_thousand_instantiations() {
 }
 
 #[test]
+fn wasmtime_live_instance_limit_is_an_error() {
+	let code = wasm(r#"(module (func (export "call")))"#);
+	run_on(Backend::Wasmtime, cache(), || {
+		let config = Config::default();
+		let env = EnvironmentDefinitionBuilder::<State>::new();
+		let mut held: Vec<_> = (0..crate::MAX_LIVE_INSTANCES)
+			.map(|_| Instance::new(&code, &env, &config).expect("within the pool"))
+			.collect();
+		assert_eq!(Instance::new(&code, &env, &config).err(), Some(Error::Instantiation));
+		held.pop();
+		let mut state = State::default();
+		let mut i = Instance::new(&code, &env, &config).expect("a slot was freed");
+		assert_eq!(i.invoke("call", &[], &mut state), Ok(ReturnValue::Unit));
+	});
+	// The pooled tables are sized for this limit, so configs above it are refused up front.
+	let config = Config { max_table_size: crate::MAX_TABLE_SIZE_LIMIT + 1, ..Config::default() };
+	let result = on_both(|_| {
+		let env = EnvironmentDefinitionBuilder::<State>::new();
+		Instance::new(&code, &env, &config).err()
+	});
+	assert_eq!(result, Some(Error::InvalidConfig));
+}
+
+#[test]
 fn memory_access_while_suspended() {
 	// The host function writes into memory during the call; Wasm reads it after resuming.
 	let code = wasm(

@@ -16,6 +16,7 @@ mod wasmtime_backend;
 
 pub use instrument::{OffsetMap, GAS_EXPORT, REASON_EXPORT, STACK_EXPORT};
 pub use module_cache::{CacheStats, ModuleCache, SharedModuleCache};
+pub use wasmtime_backend::MAX_LIVE_INSTANCES;
 
 use crate::{
 	Config, EnvironmentDefinition, Error, ExternEntity, HostError, Outcome, ReturnValue, Value,
@@ -220,6 +221,7 @@ impl Sandbox {
 		config: &Config,
 	) -> Result<u32, Error> {
 		if config.max_stack_height > crate::MAX_STACK_HEIGHT_LIMIT
+			|| config.max_table_size > crate::MAX_TABLE_SIZE_LIMIT
 			|| config.max_memory_pages > 65536
 		{
 			return Err(Error::InvalidConfig);

@@ -23,15 +23,15 @@ pub type SharedModuleCache = Arc<Mutex<ModuleCache>>;
 pub enum EngineModule {
 	/// wasmi.
 	Wasmi(wasmi::Module),
-	/// wasmtime.
-	Wasmtime(wasmtime::Module),
+	/// wasmtime, with its import wiring.
+	Wasmtime(Arc<wasmtime_backend::Prepared>),
 }
 
 struct Entry {
 	config: Config,
 	instrumented: Arc<Instrumented>,
 	wasmi: Option<wasmi::Module>,
-	wasmtime: Option<wasmtime::Module>,
+	wasmtime: Option<Arc<wasmtime_backend::Prepared>>,
 	size: usize,
 	tick: u64,
 }
@@ -179,7 +179,8 @@ impl ModuleCache {
 				}
 				None => {
 					self.stats.misses += 1;
-					let m = wasmtime_backend::compile(&wasmtime_engine, &entry.instrumented.code)?;
+					let m =
+						Arc::new(wasmtime_backend::compile(&wasmtime_engine, &entry.instrumented)?);
 					entry.wasmtime = Some(m.clone());
 					EngineModule::Wasmtime(m)
 				}

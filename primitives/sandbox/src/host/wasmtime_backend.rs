@@ -7,6 +7,11 @@
 //! the suspended host function: it keeps servicing commands (read memory, write memory, read a
 //! global, resume) put into the mailbox, one command per poll, until it gets "resume". No
 //! `unsafe` is needed.
+//!
+//! A repeat call pays instantiation only, kept cheap three ways (docs/BENCHMARKS.md has the
+//! numbers): the host functions are defined once per cached module in a [`Linker`]; instances
+//! and fiber stacks come from wasmtime's pooling allocator; and only the non-zero pages of the
+//! runtime's memory are copied into the fresh (zeroed) engine memory.
 
 use super::{
 	gas_from_global, gas_to_global,
@@ -23,7 +28,7 @@ use std::{
 	task::{Context, Poll, Waker},
 };
 use wasmtime::{
-	Caller, Engine, Extern, ExternType, Func, FuncType, Global, Instance, Memory, MemoryType,
+	Caller, Engine, Extern, ExternType, FuncType, Global, Instance, Linker, Memory, MemoryType,
 	Module, Store, Val, ValType,
 };
 
@@ -33,6 +38,12 @@ const MAX_WASM_STACK: usize = 64 << 20;
 /// Fiber stack: the Wasm stack plus room for the host functions.
 const ASYNC_STACK: usize = MAX_WASM_STACK + (2 << 20);
 
+/// Live wasmtime instances per process (each holds a pooled instance slot, tables and fiber
+/// stack). Instantiation fails with [`Error::Instantiation`] beyond this; a node keeps a few
+/// per thread (one per contract on the call stack), and every slot reserves address space for a
+/// fiber stack, which makes creating the engine slower the larger this is.
+pub const MAX_LIVE_INSTANCES: u32 = 256;
+
 /// A new engine with the sandbox's settings.
 pub fn new_engine() -> Result<Engine, String> {
 	let mut config = wasmtime::Config::new();
@@ -41,15 +52,66 @@ pub fn new_engine() -> Result<Engine, String> {
 	config.async_stack_size(ASYNC_STACK);
 	config.wasm_backtrace(true);
 	config.generate_address_map(true);
+	// Pooled instances and fiber stacks: a fresh on-demand fiber stack per store (mapped,
+	// faulted in, unmapped) was a fifth of a cached instantiation. Host-created memories (our
+	// `env.memory`) are always allocated on demand, and modules cannot define one (validation).
+	let mut pool = wasmtime::PoolingAllocationConfig::new();
+	pool.total_core_instances(MAX_LIVE_INSTANCES)
+		.total_stacks(MAX_LIVE_INSTANCES)
+		.total_tables(MAX_LIVE_INSTANCES)
+		.table_elements(crate::MAX_TABLE_SIZE_LIMIT as usize)
+		.total_memories(0)
+		.max_memories_per_module(0);
+	config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
 	Engine::new(&config).map_err(|e| e.to_string())
 }
 
-/// Compile an instrumented module.
-pub fn compile(engine: &Engine, code: &[u8]) -> Result<Module, Error> {
-	Module::new(engine, code).map_err(|e| {
+/// How one import of a [`Prepared`] module is satisfied.
+enum Import {
+	/// The linker's host function under this (synthetic) name.
+	Func(String),
+	/// The instance's `env.memory`.
+	Memory,
+	/// Anything else; validation rejects these, so this only keeps instantiation total.
+	Forbidden,
+}
+
+/// A compiled module with its import wiring, built once per cached module so that an
+/// instantiation only clones `Arc`s into its store instead of creating a host function per
+/// import.
+pub struct Prepared {
+	module: Module,
+	/// Host function `i` is the module's `i`-th function import, defined as `("", "i")`: it
+	/// finds its runtime-side index in the store data, so one linker serves every runtime.
+	linker: Linker<StoreData>,
+	imports: Vec<Import>,
+	func_imports: usize,
+}
+
+/// Compile an instrumented module and define its host functions.
+pub fn compile(engine: &Engine, instrumented: &Instrumented) -> Result<Prepared, Error> {
+	let module = Module::new(engine, &instrumented.code).map_err(|e| {
 		log::warn!(target: crate::LOG_TARGET, "wasmtime rejected an instrumented module: {e:?}");
 		Error::InvalidModule
-	})
+	})?;
+	let mut linker = Linker::new(engine);
+	let mut imports = Vec::new();
+	let mut func_imports = 0usize;
+	for import in module.imports() {
+		let sig = instrumented.info.func_imports.get(func_imports);
+		imports.push(match (import.ty(), sig) {
+			(ExternType::Func(_), Some(sig)) => {
+				let name = func_imports.to_string();
+				define_host_func(&mut linker, &name, func_imports, &sig.signature)
+					.map_err(|_| Error::InvalidModule)?;
+				func_imports += 1;
+				Import::Func(name)
+			}
+			(ExternType::Memory(_), _) => Import::Memory,
+			_ => Import::Forbidden,
+		});
+	}
+	Ok(Prepared { module, linker, imports, func_imports })
 }
 
 enum Command {
@@ -88,6 +150,8 @@ fn lock(mailbox: &Shared) -> MutexGuard<'_, Mailbox> {
 
 struct StoreData {
 	mailbox: Shared,
+	/// Runtime-side index of each function import.
+	host_funcs: Vec<u32>,
 	memory: Option<Memory>,
 	gas: Option<Global>,
 }
@@ -140,60 +204,76 @@ fn read_mem(caller: &Caller<'_, StoreData>, offset: u32, len: usize) -> Result<V
 	Ok(buf)
 }
 
-/// The async host function for import `index` (runtime-side index) with signature `sig`.
-fn host_func(store: &mut Store<StoreData>, index: u32, sig: &Signature) -> Func {
+/// Define the async host function for the `position`-th function import with signature `sig`.
+fn define_host_func(
+	linker: &mut Linker<StoreData>,
+	name: &str,
+	position: usize,
+	sig: &Signature,
+) -> wasmtime::Result<()> {
 	let ty = FuncType::new(
-		store.engine(),
+		linker.engine(),
 		sig.params.iter().copied().map(to_val_type),
 		sig.result.map(to_val_type),
 	);
 	let result = sig.result;
-	Func::new_async(store, ty, move |mut caller: Caller<'_, StoreData>, params, results| {
-		Box::new(async move {
-			let gas = caller.data().gas.ok_or_else(|| wasmtime::Error::msg("no gas global"))?;
-			let gas_left = gas_from_global(gas.get(&mut caller).i64().unwrap_or(0));
-			let mailbox = caller.data().mailbox.clone();
-			let args = params.iter().filter_map(from_val).collect();
-			lock(&mailbox).request = Some(Request { index, args, gas_left, result });
-			loop {
-				YieldOnce(false).await;
-				let command = lock(&mailbox).command.take();
-				let response = match command {
-					None => continue,
-					Some(Command::Read { offset, len }) => {
-						Response::Read(read_mem(&caller, offset, len))
+	linker.func_new_async("", name, ty, move |caller, params, results| {
+		Box::new(serve_host_call(caller, position, result, params, results))
+	})?;
+	Ok(())
+}
+
+/// Report a host call to the poller and serve its commands until it says "resume".
+async fn serve_host_call(
+	mut caller: Caller<'_, StoreData>,
+	position: usize,
+	result: Option<IntType>,
+	params: &[Val],
+	results: &mut [Val],
+) -> wasmtime::Result<()> {
+	let index = *caller
+		.data()
+		.host_funcs
+		.get(position)
+		.ok_or_else(|| wasmtime::Error::msg("no host function for this import"))?;
+	let gas = caller.data().gas.ok_or_else(|| wasmtime::Error::msg("no gas global"))?;
+	let gas_left = gas_from_global(gas.get(&mut caller).i64().unwrap_or(0));
+	let mailbox = caller.data().mailbox.clone();
+	let args = params.iter().filter_map(from_val).collect();
+	lock(&mailbox).request = Some(Request { index, args, gas_left, result });
+	loop {
+		YieldOnce(false).await;
+		let command = lock(&mailbox).command.take();
+		let response = match command {
+			None => continue,
+			Some(Command::Read { offset, len }) => Response::Read(read_mem(&caller, offset, len)),
+			Some(Command::Write { offset, data }) => Response::Write(match caller.data().memory {
+				Some(m) => m
+					.write(&mut caller, offset as usize, &data)
+					.map_err(|_| Error::MemoryOutOfBounds),
+				None => Err(Error::MemoryOutOfBounds),
+			}),
+			Some(Command::Global(name)) => Response::Global(
+				caller
+					.get_export(&name)
+					.and_then(|e| e.into_global())
+					.and_then(|g| from_val(&g.get(&mut caller))),
+			),
+			Some(Command::Resume { reply, gas_left }) => {
+				gas.set(&mut caller, Val::I64(gas_left))?;
+				return match reply {
+					Ok(value) => {
+						if let (Some(slot), Some(v)) = (results.first_mut(), value) {
+							*slot = v;
+						}
+						Ok(())
 					}
-					Some(Command::Write { offset, data }) => {
-						Response::Write(match caller.data().memory {
-							Some(m) => m
-								.write(&mut caller, offset as usize, &data)
-								.map_err(|_| Error::MemoryOutOfBounds),
-							None => Err(Error::MemoryOutOfBounds),
-						})
-					}
-					Some(Command::Global(name)) => Response::Global(
-						caller
-							.get_export(&name)
-							.and_then(|e| e.into_global())
-							.and_then(|g| from_val(&g.get(&mut caller))),
-					),
-					Some(Command::Resume { reply, gas_left }) => {
-						gas.set(&mut caller, Val::I64(gas_left))?;
-						return match reply {
-							Ok(value) => {
-								if let (Some(slot), Some(v)) = (results.first_mut(), value) {
-									*slot = v;
-								}
-								Ok(())
-							}
-							Err(code) => Err(wasmtime::Error::new(HostTrap(code))),
-						};
-					}
+					Err(code) => Err(wasmtime::Error::new(HostTrap(code))),
 				};
-				lock(&mailbox).response = Some(response);
 			}
-		})
-	})
+		};
+		lock(&mailbox).response = Some(response);
+	}
 }
 
 type CallFuture =
@@ -207,6 +287,21 @@ enum State {
 	},
 	/// A call future was lost (cannot happen unless wasmtime misbehaves); the instance is dead.
 	Poisoned,
+}
+
+/// Copy `data` into a fresh (all-zero) memory, skipping all-zero pages: writing zeros would
+/// only fault in pages that are zero already, and fault handling and the later unmapping of
+/// those pages were most of a cached instantiation's cost.
+fn write_non_zero(memory: &mut [u8], data: &[u8]) -> bool {
+	const PAGE: usize = 4096;
+	let Some(memory) = memory.get_mut(..data.len()) else { return false };
+	for (dst, src) in memory.chunks_mut(PAGE).zip(data.chunks(PAGE)) {
+		// An OR-fold vectorises; `any` with its early exit does not.
+		if src.iter().fold(0, |acc, b| acc | b) != 0 {
+			dst.copy_from_slice(src);
+		}
+	}
+	true
 }
 
 /// One wasmtime instance.
@@ -226,47 +321,48 @@ type InstantiateResult = Result<Box<dyn SandboxInstance>, (Error, Option<Vec<u8>
 /// Instantiate `module` with the runtime's host functions (`host_funcs[i]` is the runtime-side
 /// index of the `i`-th function import) and memory.
 pub fn instantiate(
-	module: &Module,
+	prepared: &Prepared,
 	instrumented: Arc<Instrumented>,
 	host_funcs: &[u32],
 	memory: Option<MemoryInit>,
 ) -> InstantiateResult {
+	let module = &prepared.module;
 	let mailbox = Shared::default();
 	let mut store = Store::new(
 		module.engine(),
-		StoreData { mailbox: mailbox.clone(), memory: None, gas: None },
+		StoreData {
+			mailbox: mailbox.clone(),
+			host_funcs: host_funcs.to_vec(),
+			memory: None,
+			gas: None,
+		},
 	);
 	let mut leftover = None;
 	if let Some(init) = memory {
 		let created = Memory::new(&mut store, MemoryType::new(init.pages, Some(init.maximum)))
 			.ok()
-			.filter(|m| m.write(&mut store, 0, &init.data).is_ok());
+			.filter(|m| write_non_zero(m.data_mut(&mut store), &init.data));
 		match created {
 			Some(m) => store.data_mut().memory = Some(m),
 			None => return Err((Error::Instantiation, Some(init.data))),
 		}
 		leftover = Some(init.data);
 	}
-	let mut imports = Vec::new();
-	let mut func_index = 0usize;
-	for import in module.imports() {
-		match import.ty() {
-			ExternType::Func(_) => {
-				let Some(sig) = instrumented.info.func_imports.get(func_index) else {
-					return Err((Error::ForbiddenImport, leftover));
-				};
-				let Some(&index) = host_funcs.get(func_index) else {
-					return Err((Error::ForbiddenImport, leftover));
-				};
-				let func = host_func(&mut store, index, &sig.signature);
-				func_index += 1;
-				imports.push(Extern::Func(func));
-			}
-			ExternType::Memory(_) => match store.data().memory {
+	let mut imports = Vec::with_capacity(prepared.imports.len());
+	if host_funcs.len() != prepared.func_imports {
+		return Err((Error::ForbiddenImport, leftover));
+	}
+	for import in &prepared.imports {
+		match import {
+			Import::Func(name) => match prepared.linker.get(&mut store, "", name) {
+				Some(func) => imports.push(func),
+				None => return Err((Error::ForbiddenImport, leftover)),
+			},
+			Import::Memory => match store.data().memory {
 				Some(m) => imports.push(Extern::Memory(m)),
 				None => return Err((Error::MemoryMismatch, leftover)),
 			},
-			_ => return Err((Error::ForbiddenImport, leftover)),
+			Import::Forbidden => return Err((Error::ForbiddenImport, leftover)),
 		}
 	}
 	// No start function and no host calls during instantiation, so one poll finishes it.
@@ -276,6 +372,13 @@ pub fn instantiate(
 	};
 	let instance = match created {
 		Poll::Ready(Ok(i)) => i,
+		Poll::Ready(Err(e)) if e.is::<wasmtime::PoolConcurrencyLimitError>() => {
+			log::warn!(
+				target: crate::LOG_TARGET,
+				"more than {MAX_LIVE_INSTANCES} live wasmtime instances; tear some down: {e}"
+			);
+			return Err((Error::Instantiation, leftover));
+		}
 		Poll::Ready(Err(e)) => {
 			log::debug!(target: crate::LOG_TARGET, "wasmtime instantiation failed: {e:?}");
 			return Err((Error::Instantiation, leftover));

@@ -24,7 +24,7 @@ const expected = {
   },
   caller: {
     constructors: ['new'],
-    messages: ['flip', 'get', 'erc20_transfer', 'chain', 'instantiate_flipper', 'delegate_get', 'transfer', 'terminate'],
+    messages: ['flip', 'get', 'erc20_transfer', 'chain', 'instantiate_flipper', 'delegate_get', 'try_call', 'transfer', 'terminate'],
     events: [],
   },
   events: {

@@ -71,7 +71,19 @@ async function scenario(backend) {
     assert.ok(failed.dispatchError, 'overflow must fail the extrinsic');
     const blockEvents = await api.query.system.events.at(failed.status.asInBlock);
     const blockTraps = trapEvents(blockEvents);
-    return { dryTraps, blockTraps, log: node.logs() };
+
+    // A nested trap: the ink! caller survives the trapper's division by zero (try_invoke),
+    // the extrinsic succeeds and the trap's event stays in the extrinsic's own events.
+    const callerAbi = new Abi(JSON.parse(readFileSync(join(FIXTURES, 'build/caller.json'), 'utf8')));
+    const callerCode = new CodePromise(api, callerAbi, new Uint8Array(readFileSync(join(FIXTURES, 'build/caller.wasm'))));
+    const gas = api.registry.createType('WeightV2', { refTime: 100_000_000_000n, proofSize: 2_000_000n });
+    const callerDeployed = await submit(callerCode.tx.new({ gasLimit: gas, storageDepositLimit: null }, false), alice);
+    const caller = new ContractPromise(api, callerAbi, callerDeployed.contract.address);
+    const divide = abi.findMessage('divide_by_zero').selector.toHex();
+    const nested = await submit(caller.tx.tryCall({ gasLimit: gas, storageDepositLimit: null }, contract.address, divide), alice);
+    assert.ok(!nested.dispatchError, `the caller must survive: ${nested.dispatchError?.toString()}`);
+    const nestedTraps = trapEvents(nested.events);
+    return { dryTraps, blockTraps, nestedTraps, trapper: contract.address.toString(), log: node.logs() };
   } finally {
     await node.stop();
   }
@@ -79,7 +91,12 @@ async function scenario(backend) {
 
 test('ContractTrapped names kind, message and source line for dry runs and failed extrinsics', { timeout: 600_000 }, async () => {
   for (const backend of ['wasmi', 'wasmtime']) {
-    const { dryTraps, blockTraps, log } = await scenario(backend);
+    const { dryTraps, blockTraps, nestedTraps, trapper, log } = await scenario(backend);
+    assert.equal(nestedTraps.length, 1, `${backend}: ${JSON.stringify(nestedTraps)}`);
+    const [nestedTrap] = nestedTraps;
+    assert.equal(nestedTrap.phase, 'ApplyExtrinsic', backend);
+    assert.equal(nestedTrap.contract, trapper, backend);
+    assert.equal(nestedTrap.kind, 'DivisionByZero', backend);
     assert.equal(dryTraps.length, 1, `${backend}: ${JSON.stringify(dryTraps)}`);
     const [dryTrap] = dryTraps;
     assert.equal(dryTrap.kind, 'Panic', backend);
@@ -96,6 +113,8 @@ test('ContractTrapped names kind, message and source line for dry runs and faile
       assert.equal(Number(dryTrap.location.line), markedLine('panic'));
       assert.equal(blockTrap.location.file, TRAPPER_SOURCE);
       assert.equal(Number(blockTrap.location.line), markedLine('overflow'));
+      assert.equal(nestedTrap.location.file, TRAPPER_SOURCE);
+      assert.equal(Number(nestedTrap.location.line), markedLine('divide'));
       // The node log tells the developer too.
       assert.match(log, new RegExp(`trapped: ArithmeticOverflow at ${TRAPPER_SOURCE}:${markedLine('overflow')}`));
     } else {

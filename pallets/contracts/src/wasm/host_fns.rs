@@ -392,7 +392,7 @@ fn randomness<E: Ext>(
 	subject_len: u32,
 ) -> Result<(<E::T as frame_system::Config>::Hash, BlockNumberFor<E::T>), TrapReason> {
 	ctx.charge_gas(RuntimeCosts::StorageQuery)?;
-	if subject_len > <E::T as Config>::Schedule::get().limits.subject_len {
+	if subject_len > ctx.limits.subject_len {
 		return Err(Error::<E::T>::RandomSubjectTooLong.into());
 	}
 	let subject = ctx.read_sandbox_memory(subject_ptr, subject_len)?;
@@ -760,7 +760,7 @@ host_functions! {
 		/// `Vec<Hash>`) placed on the event record.
 		#[host(alias, mutating)]
 		fn deposit_event(ctx, topics_ptr: u32, topics_len: u32, data_ptr: u32, data_len: u32) -> () {
-			let limits = <E::T as Config>::Schedule::get().limits;
+			let limits = ctx.limits.clone();
 			let num_topic = topics_len / 32;
 			ctx.charge_gas(RuntimeCosts::DepositEvent {
 				num_topic,

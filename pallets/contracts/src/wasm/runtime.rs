@@ -17,7 +17,7 @@ use crate::{
 	gas::ChargedAmount,
 	primitives::{ExecReturnValue, ReturnFlags},
 	wasm::{costs::RuntimeCosts, trap::TrapInfo},
-	Config, Error, LOG_TARGET, SENTINEL,
+	Config, Error, Limits, LOG_TARGET, SENTINEL,
 };
 use alloc::vec::Vec;
 use codec::{Decode, DecodeLimit, MaxEncodedLen};
@@ -127,8 +127,8 @@ pub struct Runtime<'a, E: Ext + 'a> {
 	/// The call's input, until the contract forwards it to a callee.
 	pub(crate) input_data: Option<Vec<u8>>,
 	memory: Memory,
-	/// Largest memory a contract may have, in bytes: no variable-length read may exceed it.
-	max_memory_size: u32,
+	/// The schedule's limits, read once per run rather than at every host call.
+	pub(crate) limits: Limits,
 	trap_reason: Option<TrapReason>,
 	/// ref_time of one unit of fuel (one Wasm instruction).
 	fuel_price: u64,
@@ -149,7 +149,7 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 			ext,
 			input_data: Some(input_data),
 			memory,
-			max_memory_size: schedule.limits.max_memory_size(),
+			limits: schedule.limits,
 			trap_reason: None,
 			fuel_price,
 			fuel_handed_out: 0,
@@ -213,17 +213,13 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 	/// The frame's result from what the sandbox returned. A trap is also recorded with the
 	/// call stack, symbolicated if the node has debug info of `code_hash`.
 	pub fn into_result(
-		self,
+		mut self,
 		outcome: Result<ReturnValue, sp_sandbox::Error>,
 		code_hash: &crate::CodeHash<E::T>,
 	) -> ExecResult {
 		use sp_sandbox::Error as SandboxError;
-		let frames = match &outcome {
-			Err(SandboxError::Trap(trap)) => symbolicate(code_hash.as_ref(), &trap.frames),
-			_ => Vec::new(),
-		};
-		let (trap, result) = match (outcome, self.trap_reason) {
-			(Ok(_), None) => {
+		let reason = match (&outcome, self.trap_reason.take()) {
+			(Ok(_), None) | (_, Some(TrapReason::Termination)) => {
 				return Ok(ExecReturnValue { flags: ReturnFlags::empty(), data: Vec::new() })
 			}
 			(_, Some(TrapReason::Return(ReturnData { flags, data }))) => {
@@ -231,9 +227,15 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 					.ok_or(ExecError::from(Error::<E::T>::InvalidCallFlags))?;
 				return Ok(ExecReturnValue { flags, data });
 			}
-			(_, Some(TrapReason::Termination)) => {
-				return Ok(ExecReturnValue { flags: ReturnFlags::empty(), data: Vec::new() })
-			}
+			(_, reason) => reason,
+		};
+		// The frame trapped: only now is asking the node for source frames worth a host call
+		// (every `seal_return` also ends in a sandbox trap).
+		let frames = match &outcome {
+			Err(SandboxError::Trap(trap)) => symbolicate(code_hash.as_ref(), &trap.frames),
+			_ => Vec::new(),
+		};
+		let (trap, result) = match (outcome, reason) {
 			(_, Some(TrapReason::SupervisorError(error))) => {
 				let trap = if error == Error::<E::T>::OutOfGas.into() {
 					TrapInfo::out_of_gas(&frames)
@@ -242,15 +244,15 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 				};
 				(trap, Err(error.into()))
 			}
-			(Err(SandboxError::Trap(trap)), None) if trap.kind == TrapKind::OutOfGas => {
+			(Err(SandboxError::Trap(trap)), _) if trap.kind == TrapKind::OutOfGas => {
 				(TrapInfo::out_of_gas(&frames), Err(Error::<E::T>::OutOfGas.into()))
 			}
-			(Err(SandboxError::Trap(trap)), None) => {
+			(Err(SandboxError::Trap(trap)), _) => {
 				let info = TrapInfo::from_engine(trap.kind, self.last_message.as_deref(), &frames);
 				(info, Err(Error::<E::T>::ContractTrapped.into()))
 			}
-			(Err(error), None) => {
-				log::debug!(target: LOG_TARGET, "sandbox failed: {error:?}");
+			(outcome, _) => {
+				log::debug!(target: LOG_TARGET, "sandbox failed: {outcome:?}");
 				let info = TrapInfo::from_engine(TrapKind::Other, None, &frames);
 				(info, Err(Error::<E::T>::ContractTrapped.into()))
 			}
@@ -271,12 +273,13 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 
 	/// Largest storage value or event payload.
 	pub fn max_value_size(&self) -> u32 {
-		<E::T as Config>::Schedule::get().limits.payload_len
+		self.limits.payload_len
 	}
 
 	/// Reads `len` bytes at `ptr` of contract memory.
 	pub fn read_sandbox_memory(&self, ptr: u32, len: u32) -> Result<Vec<u8>, DispatchError> {
-		if len > self.max_memory_size {
+		// No variable-length read may exceed the largest memory a contract can have.
+		if len > self.limits.max_memory_size() {
 			return Err(Error::<E::T>::OutOfBounds.into());
 		}
 		let mut buf = alloc::vec![0u8; len as usize];

@@ -835,15 +835,31 @@ fn trapper_line(kind: &str) -> u32 {
 	source.lines().position(|l| l.contains(&marker)).unwrap() as u32 + 1
 }
 
+/// Instantiates the trapper from its debug twin (so the node has its DWARF).
+fn deploy_debug_trapper(debug: DebugInfo) -> AccountId32 {
+	let code =
+		std::fs::read(format!("{}/fixtures/build/trapper.debug.wasm", env!("CARGO_MANIFEST_DIR")))
+			.unwrap();
+	let result = Contracts::bare_instantiate(
+		ALICE,
+		0,
+		LIMIT,
+		None,
+		Code::Upload(code),
+		selector("new"),
+		vec![],
+		debug,
+		CollectEvents::Skip,
+	);
+	result.result.expect("the trapper instantiates").account_id
+}
+
 fn trapped_events() -> Vec<Event<Test>> {
 	events().into_iter().filter(|e| matches!(e, Event::ContractTrapped { .. })).collect()
 }
 
 #[test]
 fn traps_of_a_debug_build_name_kind_message_and_source_line() {
-	let debug =
-		std::fs::read(format!("{}/fixtures/build/trapper.debug.wasm", env!("CARGO_MANIFEST_DIR")))
-			.unwrap();
 	let deployable = ink_fixture("trapper");
 	let cases = [
 		("panic", "panic", TrapKind::Panic),
@@ -855,18 +871,7 @@ fn traps_of_a_debug_build_name_kind_message_and_source_line() {
 	let [wasmi, wasmtime] = on_both_backends(|| {
 		new_test_ext().execute_with(|| {
 			// Uploading the debug twin stores the stripped code: the deployable module's hash.
-			let result = Contracts::bare_instantiate(
-				ALICE,
-				0,
-				LIMIT,
-				None,
-				Code::Upload(debug.clone()),
-				selector("new"),
-				vec![],
-				DebugInfo::UnsafeDebug,
-				CollectEvents::Skip,
-			);
-			let address = result.result.expect("instantiates").account_id;
+			let address = deploy_debug_trapper(DebugInfo::UnsafeDebug);
 			assert_eq!(Contracts::code_hash(&address), Some(BlakeTwo256::hash(&deployable)));
 			cases
 				.iter()
@@ -917,22 +922,8 @@ fn traps_of_a_debug_build_name_kind_message_and_source_line() {
 fn a_trap_that_fails_the_extrinsic_still_reaches_the_block_events() {
 	use frame_support::traits::Hooks;
 	use sp_runtime::traits::Dispatchable;
-	let debug =
-		std::fs::read(format!("{}/fixtures/build/trapper.debug.wasm", env!("CARGO_MANIFEST_DIR")))
-			.unwrap();
 	new_test_ext().execute_with(|| {
-		let result = Contracts::bare_instantiate(
-			ALICE,
-			0,
-			LIMIT,
-			None,
-			Code::Upload(debug.clone()),
-			selector("new"),
-			vec![],
-			DebugInfo::Skip,
-			CollectEvents::Skip,
-		);
-		let address = result.result.unwrap().account_id;
+		let address = deploy_debug_trapper(DebugInfo::Skip);
 		System::reset_events();
 		let call = RuntimeCall::Contracts(crate::Call::call {
 			dest: address.clone(),

@@ -103,10 +103,7 @@ impl BuildCmd {
 		let code_hash = sp_crypto_hashing::blake2_256(&artifacts.wasm);
 		println!("  {} ({} bytes, deployable)", wasm.display(), artifacts.wasm.len());
 		println!("  {} ({} bytes, with DWARF)", debug_wasm.display(), artifacts.debug_wasm.len());
-		println!(
-			"  code hash 0x{}",
-			code_hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
-		);
+		println!("  code hash 0x{}", sp_core::hexdisplay::HexDisplay::from(&code_hash));
 		println!(
 			"  done in {:.1} s. Deploy either file; for the .json metadata run `cargo contract build`.",
 			start.elapsed().as_secs_f64()

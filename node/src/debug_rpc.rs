@@ -92,7 +92,7 @@ where
 				format!(
 					"no code with hash 0x{} is on chain: this debug build is not of any uploaded \
 					 contract (rebuild from the same sources, or upload it first)",
-					hex(&code_hash)
+					sp_core::hexdisplay::HexDisplay::from(&code_hash)
 				),
 			));
 		}
@@ -101,8 +101,4 @@ where
 			.map_err(|e| error(INVALID_DEBUG_INFO, e.to_string()))?;
 		Ok(RegisteredDebugInfo { code_hash: H256(code_hash) })
 	}
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -121,6 +121,11 @@ pub enum Subcommand {
 	/// Callisto uses to locate traps in your source.
 	#[command(subcommand)]
 	Contract(crate::contract_build::ContractCmd),
+
+	/// Print the contract call tree of a transaction from a running node: frames, gas,
+	/// traps with their source lines, host calls and storage writes
+	/// (`callisto trace <block> <index>`).
+	Trace(crate::trace_cli::TraceCmd),
 }
 
 #[cfg(test)]

@@ -49,6 +49,16 @@ impl SubstrateCli for Cli {
 	}
 }
 
+/// Tracing a block executes it again at its parent's state, so a dev chain keeps every state
+/// (Substrate keeps 256) unless the user chose otherwise. Only for a new database: one created
+/// with another mode refuses to open with this one, and without a mode it keeps its own.
+fn keep_states_for_tracing(config: &mut sc_service::Configuration, state_pruning_given: bool) {
+	let new_database = config.database.path().is_none_or(|path| !path.exists());
+	if !state_pruning_given && new_database {
+		config.state_pruning = Some(sc_service::PruningMode::ArchiveAll);
+	}
+}
+
 /// Parses the command line and runs what it asks for.
 pub fn run() -> sc_cli::Result<()> {
 	let mut cli = Cli::from_args();
@@ -86,13 +96,24 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::Contract(crate::contract_build::ContractCmd::Build(cmd))) => {
 			cmd.run().map_err(sc_cli::Error::Input)
 		}
+		Some(Subcommand::Trace(cmd)) => {
+			// A client of a running node: no runner, no logger; a plain message on failure
+			// rather than the `Error: Input("…")` debug print `main` would give.
+			if let Err(message) = cmd.run() {
+				eprintln!("error: {message}");
+				std::process::exit(1);
+			}
+			Ok(())
+		}
 		Some(Subcommand::ChainInfo(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<callisto_runtime::opaque::Block>(&config))
 		}
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
-			runner.run_node_until_exit(|config| async move {
+			let state_pruning_given = cli.run.import_params.pruning_params.state_pruning.is_some();
+			runner.run_node_until_exit(|mut config| async move {
+				keep_states_for_tracing(&mut config, state_pruning_given);
 				crate::banner::print(&config, &cli.dev, &cli.sandbox);
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<

@@ -12,6 +12,9 @@ mod debug_rpc;
 mod rpc;
 mod sandbox;
 mod service;
+mod trace_cli;
+mod trace_rpc;
+mod trace_store;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

@@ -1,8 +1,9 @@
-//! The node's RPC methods beyond Substrate's defaults.
+//! The node's RPC methods beyond Substrate's defaults: manual sealing's, and Callisto's own
+//! `contracts_*` (debug info, traces).
 
 use std::sync::Arc;
 
-use callisto_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use callisto_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Hash, Nonce};
 use futures::channel::mpsc;
 use jsonrpsee::RpcModule;
 use sc_consensus_manual_seal::{
@@ -19,8 +20,10 @@ use sp_runtime::traits::Block as BlockT;
 pub struct FullDeps<C, P> {
 	pub client: Arc<C>,
 	pub pool: Arc<P>,
-	/// Contracts' debug info, for `contracts_registerDebugInfo`.
+	/// Contracts' debug info, for `contracts_registerDebugInfo` and locating traps in traces.
 	pub debug_info: callisto_debug_info::DebugInfoStore,
+	/// Traces of recently traced blocks, for the `contracts_trace*` methods.
+	pub traces: crate::trace_store::TraceStore,
 	/// Where `engine_createBlock` and `engine_finalizeBlock` send their commands.
 	pub command_sink: mpsc::Sender<EngineCommand<<Block as BlockT>::Hash>>,
 }
@@ -35,22 +38,36 @@ where
 		+ sc_client_api::StorageProvider<Block, B>
 		+ HeaderBackend<Block>
 		+ HeaderMetadata<Block, Error = BlockChainError>
+		+ sc_client_api::BlockBackend<Block>
 		+ Send
 		+ Sync
 		+ 'static,
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
 		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
-		+ BlockBuilder<Block>,
+		+ BlockBuilder<Block>
+		+ pallet_contracts::ContractsTraceApi<Block>
+		+ pallet_contracts::ContractsApi<
+			Block,
+			AccountId,
+			Balance,
+			BlockNumber,
+			Hash,
+			crate::trace_rpc::EventRecord,
+		>,
 	P: TransactionPool + 'static,
 {
-	use crate::debug_rpc::{ContractsDebug, ContractsDebugApiServer};
+	use crate::{
+		debug_rpc::{ContractsDebug, ContractsDebugApiServer},
+		trace_rpc::{ContractsTrace, ContractsTraceRpcServer},
+	};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, command_sink, debug_info } = deps;
+	let FullDeps { client, pool, command_sink, debug_info, traces } = deps;
 
-	module.merge(ContractsDebug::<C, B>::new(client.clone(), debug_info).into_rpc())?;
+	module.merge(ContractsDebug::<C, B>::new(client.clone(), debug_info.clone()).into_rpc())?;
+	module.merge(ContractsTrace::<C, B>::new(client.clone(), traces, debug_info).into_rpc())?;
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client).into_rpc())?;
 	module.merge(ManualSeal::new(command_sink).into_rpc())?;

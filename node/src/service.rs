@@ -156,6 +156,20 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
 	let (command_sink, commands_stream) =
 		mpsc::channel::<EngineCommand<<Block as BlockT>::Hash>>(1024);
 
+	// Traced blocks are kept next to the database, so tracing a block twice executes it once.
+	let traces_dir = config.base_path.path().join("contracts-traces");
+	let traces = crate::trace_store::TraceStore::persisted(
+		traces_dir.clone(),
+		crate::trace_store::DEFAULT_MEMORY_BYTES,
+		crate::trace_store::DEFAULT_MAX_FILES,
+	)
+	.map_err(|e| {
+		ServiceError::Other(format!(
+			"cannot create the trace store at {}: {e}",
+			traces_dir.display()
+		))
+	})?;
+
 	let rpc_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
@@ -166,6 +180,7 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
 				pool: pool.clone(),
 				command_sink: command_sink.clone(),
 				debug_info: debug_info.clone(),
+				traces: traces.clone(),
 			};
 			crate::rpc::create_full::<_, _, FullBackend>(deps).map_err(Into::into)
 		})

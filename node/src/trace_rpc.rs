@@ -1,0 +1,1197 @@
+//! The trace RPCs: a contract call's whole call tree, with its traps located in the source.
+//!
+//! `contracts_traceBlock` / `contracts_traceExtrinsic` execute a block again at its parent with a
+//! [`TraceExt`] registered (runtime API `ContractsTraceApi`); the contracts pallet records one
+//! [`Trace`] per top-level contract call. `contracts_traceCall` / `contracts_traceInstantiate` do
+//! the same for a dry run (`ContractsApi`). Block traces are cached raw in the [`TraceStore`];
+//! rendering symbolicates traps with the node's [`DebugInfoStore`] every time, so debug info
+//! registered after a trace was made still locates its traps.
+//!
+//! Frames are rendered in the shape of geth's `callTracer` where it fits (`type`, `from`, `to`,
+//! `value`, `gas`, `gasUsed`, `input`, `output`, `error`, `calls`), plus what a Wasm contract
+//! developer needs: the code hash, the trap with its source backtrace, host calls, storage
+//! writes and events.
+
+use crate::trace_store::TraceStore;
+use callisto_debug_info::{
+	trace::{CallKind, CallOutcome, CallTrace, HostCallResult, Trace, TrapRecord},
+	user_frame, DebugInfoStore, SourceFrame, TraceCollector, TraceExt,
+};
+use callisto_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Hash};
+use codec::Decode;
+use jsonrpsee::{
+	core::RpcResult,
+	proc_macros::rpc,
+	types::{ErrorObject, ErrorObjectOwned},
+};
+use sc_client_api::{backend::Backend, BlockBackend, StorageProvider};
+use serde::{de::Error as _, Deserialize, Deserializer, Serialize};
+use sp_api::{ApiExt, ProvideRuntimeApi};
+use sp_blockchain::HeaderBackend;
+use sp_core::{
+	crypto::{AccountId32, Ss58AddressFormat, Ss58Codec},
+	storage::{well_known_keys, StorageKey},
+	Bytes, H256,
+};
+use sp_runtime::{traits::Header as _, DispatchError, Weight};
+use std::{marker::PhantomData, sync::Arc};
+
+/// Events as the runtime's `ContractsApi` returns them.
+pub type EventRecord = frame_system::EventRecord<callisto_runtime::RuntimeEvent, Hash>;
+
+/// The SS58 prefix accounts are shown with (generic Substrate, as polkadot.js defaults to).
+const SS58_PREFIX: u16 = 42;
+
+/// JSON-RPC error codes of this module.
+pub mod codes {
+	/// No block with that number or hash (on the best chain, for a number).
+	pub const UNKNOWN_BLOCK: i32 = 8010;
+	/// The block has fewer extrinsics than the index asks for.
+	pub const INDEX_OUT_OF_RANGE: i32 = 8011;
+	/// The extrinsic ran no contract (an inherent, a transfer, a call to a missing contract).
+	pub const NO_CONTRACT_CALL: i32 = 8012;
+	/// The state (or body) needed to execute the block again is no longer kept.
+	pub const STATE_UNAVAILABLE: i32 = 8013;
+	/// A malformed argument: block reference, account, amount.
+	pub const INVALID_REQUEST: i32 = 8014;
+	/// The runtime failed to execute the block or the dry run.
+	pub const EXECUTION_FAILED: i32 = 8015;
+}
+
+fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
+	ErrorObject::owned(code, message.into(), None::<()>)
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the methods return.
+
+/// One frame of a call tree, as JSON.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct CallFrame {
+	/// `CALL`, `DELEGATECALL` or `CREATE`.
+	#[serde(rename = "type")]
+	pub kind: &'static str,
+	/// The caller (SS58).
+	pub from: String,
+	/// The contract (SS58); for `CREATE`, the new contract.
+	pub to: String,
+	/// Value transferred, a 0x hex quantity.
+	pub value: String,
+	/// ref_time the frame could use, a 0x hex quantity.
+	pub gas: String,
+	/// ref_time the frame used (nested frames included), a 0x hex quantity.
+	pub gas_used: String,
+	pub input: String,
+	pub output: String,
+	/// Why the frame failed; absent if it succeeded.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub error: Option<String>,
+	pub code_hash: String,
+	/// Present if the frame trapped.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub trap: Option<TrapJson>,
+	pub host_calls: Vec<HostCallJson>,
+	pub storage: Vec<StorageJson>,
+	pub events: Vec<EventJson>,
+	pub calls: Vec<CallFrame>,
+	/// On the top frame only, when the trace was full: host calls and storage writes left out.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub dropped_records: Option<u32>,
+}
+
+/// A trap: what happened, where in the source, and the backtrace it was located from.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct TrapJson {
+	pub kind: String,
+	pub message: String,
+	/// The innermost frame in the contract's own code; `null` without debug info.
+	pub location: Option<LocationJson>,
+	/// Innermost first; one entry per source frame (inlined ones included), or just the offset
+	/// where the code has no debug info.
+	pub backtrace: Vec<BacktraceJson>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationJson {
+	pub file: Option<String>,
+	pub line: Option<u32>,
+	pub column: Option<u32>,
+	pub function: Option<String>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BacktraceJson {
+	/// Offset in the contract's module.
+	pub offset: u32,
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub function: Option<String>,
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub file: Option<String>,
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub line: Option<u32>,
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub column: Option<u32>,
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub inlined: Option<bool>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct HostCallJson {
+	/// `module::name`, e.g. `seal1::get_storage`.
+	pub name: String,
+	pub args: Vec<i64>,
+	/// The returned value; `null` for none, or when the function ended the contract.
+	pub result: Option<i64>,
+	/// Why the function ended the contract (`return`, `terminate`, an error name).
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub stopped: Option<String>,
+	/// Index in `calls` of the frame this host call created.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub call: Option<u32>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageJson {
+	pub key: String,
+	/// `null`: absent before.
+	pub old: Option<String>,
+	/// `null`: removed.
+	pub new: Option<String>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct EventJson {
+	pub topics: Vec<String>,
+	pub data: String,
+}
+
+/// `contracts_traceBlock`'s result.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockTrace {
+	pub block_hash: H256,
+	pub block_number: BlockNumber,
+	/// One entry per top-level contract call, in execution order.
+	pub extrinsics: Vec<ExtrinsicEntry>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtrinsicEntry {
+	pub index: u32,
+	pub trace: CallFrame,
+}
+
+/// `contracts_traceExtrinsic`'s result: the top frame, and where it ran.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ExtrinsicTrace {
+	pub block_hash: H256,
+	pub block_number: BlockNumber,
+	pub extrinsic_index: u32,
+	#[serde(flatten)]
+	pub frame: CallFrame,
+}
+
+/// `contracts_traceCall` / `contracts_traceInstantiate`'s result.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DryRunTrace {
+	/// What `ContractsApi` returned.
+	pub result: DryRunResult,
+	/// `null` if no contract code ran (e.g. no contract at `dest`).
+	pub trace: Option<CallFrame>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DryRunResult {
+	pub gas_consumed: WeightJson,
+	pub gas_required: WeightJson,
+	pub storage_deposit: DepositJson,
+	/// The contracts' `debug_message` output (UTF-8, lossy).
+	pub debug_message: String,
+	pub result: OutcomeJson,
+}
+
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct WeightJson {
+	pub ref_time: u64,
+	pub proof_size: u64,
+}
+
+impl From<Weight> for WeightJson {
+	fn from(weight: Weight) -> Self {
+		Self { ref_time: weight.ref_time(), proof_size: weight.proof_size() }
+	}
+}
+
+/// `{"charge": "0x…"}` or `{"refund": "0x…"}`.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum DepositJson {
+	Charge(String),
+	Refund(String),
+}
+
+/// `{"ok": {...}}` or `{"err": "Contracts::ContractTrapped"}`.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum OutcomeJson {
+	Ok(ReturnJson),
+	Err(String),
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnJson {
+	pub flags: u32,
+	pub reverted: bool,
+	pub data: String,
+	/// The new contract, for an instantiation.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub account_id: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the methods take.
+
+/// A balance: a JSON number, a decimal string or a 0x hex quantity (JSON numbers cannot hold
+/// every `u128`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Amount(pub u128);
+
+impl<'de> Deserialize<'de> for Amount {
+	fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+		#[derive(Deserialize)]
+		#[serde(untagged)]
+		enum Raw {
+			Number(u64),
+			Text(String),
+		}
+		match Raw::deserialize(deserializer)? {
+			Raw::Number(n) => Ok(Self(n.into())),
+			Raw::Text(text) => parse_amount(&text).map(Self).ok_or_else(|| {
+				D::Error::custom(format!(
+					"`{text}` is not an amount: use a number, a decimal string or a 0x hex quantity"
+				))
+			}),
+		}
+	}
+}
+
+fn parse_amount(text: &str) -> Option<u128> {
+	match text.strip_prefix("0x") {
+		Some(hex) => u128::from_str_radix(hex, 16).ok(),
+		None => text.parse().ok(),
+	}
+}
+
+#[derive(Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GasLimit {
+	pub ref_time: u64,
+	pub proof_size: u64,
+}
+
+/// `contracts_traceCall`'s request, like `ContractsApi::call`'s arguments.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CallRequest {
+	/// SS58 or 0x account id.
+	pub origin: String,
+	pub dest: String,
+	#[serde(default)]
+	pub value: Amount,
+	/// `None`: a whole block's weight.
+	#[serde(default)]
+	pub gas_limit: Option<GasLimit>,
+	#[serde(default)]
+	pub storage_deposit_limit: Option<Amount>,
+	pub input_data: Bytes,
+}
+
+/// Code to instantiate: `{"upload": "0x…"}` or `{"existing": "0x<code hash>"}`.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub enum CodeRequest {
+	Upload(Bytes),
+	Existing(H256),
+}
+
+/// `contracts_traceInstantiate`'s request, like `ContractsApi::instantiate`'s arguments.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InstantiateRequest {
+	pub origin: String,
+	#[serde(default)]
+	pub value: Amount,
+	#[serde(default)]
+	pub gas_limit: Option<GasLimit>,
+	#[serde(default)]
+	pub storage_deposit_limit: Option<Amount>,
+	pub code: CodeRequest,
+	pub data: Bytes,
+	#[serde(default = "no_salt")]
+	pub salt: Bytes,
+}
+
+fn no_salt() -> Bytes {
+	Bytes(Vec::new())
+}
+
+fn parse_account(text: &str, field: &str) -> Result<AccountId, ErrorObjectOwned> {
+	let parsed = match text.strip_prefix("0x") {
+		Some(_) => sp_core::bytes::from_hex(text)
+			.ok()
+			.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+			.map(AccountId32::from),
+		None => AccountId32::from_ss58check_with_version(text).ok().map(|(id, _)| id),
+	};
+	parsed.ok_or_else(|| {
+		error(
+			codes::INVALID_REQUEST,
+			format!("`{field}`: `{text}` is not an account: use an SS58 address or 32 bytes of 0x hex"),
+		)
+	})
+}
+
+fn gas_limit(limit: Option<GasLimit>) -> Option<Weight> {
+	limit.map(|l| Weight::from_parts(l.ref_time, l.proof_size))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering.
+
+fn hex(bytes: &[u8]) -> String {
+	sp_core::bytes::to_hex(bytes, false)
+}
+
+fn quantity(value: impl Into<u128>) -> String {
+	format!("{:#x}", value.into())
+}
+
+/// An encoded account id as SS58, or as hex if it is not one.
+fn account(encoded: &[u8]) -> String {
+	match AccountId32::decode(&mut &encoded[..]) {
+		Ok(id) if encoded.len() == 32 =>
+			id.to_ss58check_with_version(Ss58AddressFormat::custom(SS58_PREFIX)),
+		_ => hex(encoded),
+	}
+}
+
+/// A `DispatchError` by name: `Contracts::ContractTrapped` for a pallet's error.
+fn dispatch_error_name(e: DispatchError) -> String {
+	match callisto_runtime::RuntimeError::from_dispatch_error(e) {
+		// `Contracts(ContractTrapped)` -> `Contracts::ContractTrapped`.
+		Some(known) => {
+			let text = format!("{known:?}");
+			match text.split_once('(') {
+				Some((pallet, rest)) => format!("{pallet}::{}", rest.strip_suffix(')').unwrap_or(rest)),
+				None => text,
+			}
+		}
+		None => format!("{e:?}"),
+	}
+}
+
+/// The trace of a top-level call as a [`CallFrame`], traps located with `debug_info`.
+pub fn render_trace(trace: &Trace, debug_info: &DebugInfoStore) -> CallFrame {
+	let mut frame = render_frame(&trace.root, debug_info);
+	frame.dropped_records = (trace.dropped > 0).then_some(trace.dropped);
+	frame
+}
+
+/// One frame and those it created.
+pub fn render_frame(frame: &CallTrace, debug_info: &DebugInfoStore) -> CallFrame {
+	let (error, trap) = match &frame.outcome {
+		CallOutcome::Success => (None, None),
+		CallOutcome::Reverted => (Some("execution reverted".to_string()), None),
+		CallOutcome::Trapped(trap) => {
+			let error = if trap.message.is_empty() {
+				format!("trapped: {}", trap.kind)
+			} else {
+				format!("trapped: {}: {}", trap.kind, trap.message)
+			};
+			(Some(error), Some(render_trap(trap, debug_info)))
+		}
+		CallOutcome::Failed { error } => (Some(error.clone()), None),
+	};
+	CallFrame {
+		kind: match frame.kind {
+			CallKind::Call => "CALL",
+			CallKind::DelegateCall => "DELEGATECALL",
+			CallKind::Instantiate => "CREATE",
+		},
+		from: account(&frame.from),
+		to: account(&frame.to),
+		value: quantity(frame.value),
+		gas: quantity(frame.gas_limit),
+		gas_used: quantity(frame.gas_used),
+		input: hex(&frame.input),
+		output: hex(&frame.output),
+		error,
+		code_hash: hex(&frame.code_hash),
+		trap,
+		host_calls: frame
+			.host_calls
+			.iter()
+			.map(|call| {
+				let (result, stopped) = match &call.result {
+					HostCallResult::Value(value) => (Some(*value), None),
+					HostCallResult::Unit => (None, None),
+					HostCallResult::Stopped(why) => (None, Some(why.clone())),
+				};
+				HostCallJson {
+					name: call.name.clone(),
+					args: call.args.clone(),
+					result,
+					stopped,
+					call: call.nested,
+				}
+			})
+			.collect(),
+		storage: frame
+			.storage
+			.iter()
+			.map(|change| StorageJson {
+				key: hex(&change.key),
+				old: change.old.as_deref().map(hex),
+				new: change.new.as_deref().map(hex),
+			})
+			.collect(),
+		events: frame
+			.events
+			.iter()
+			.map(|event| EventJson {
+				topics: event.topics.iter().map(|topic| hex(topic)).collect(),
+				data: hex(&event.data),
+			})
+			.collect(),
+		calls: frame.calls.iter().map(|call| render_frame(call, debug_info)).collect(),
+		dropped_records: None,
+	}
+}
+
+fn render_trap(trap: &TrapRecord, debug_info: &DebugInfoStore) -> TrapJson {
+	let known = debug_info.contains(&trap.code_hash);
+	let mut backtrace = Vec::new();
+	let mut source_frames: Vec<SourceFrame> = Vec::new();
+	for &offset in &trap.offsets {
+		let frames =
+			if known { debug_info.symbolicate(&trap.code_hash, &[offset]) } else { Vec::new() };
+		if frames.is_empty() {
+			backtrace.push(BacktraceJson {
+				offset,
+				function: None,
+				file: None,
+				line: None,
+				column: None,
+				inlined: None,
+			});
+		}
+		backtrace.extend(frames.iter().map(|frame| BacktraceJson {
+			offset,
+			function: frame.function.clone(),
+			file: frame.file.clone(),
+			line: frame.line,
+			column: frame.column,
+			inlined: Some(frame.inlined),
+		}));
+		source_frames.extend(frames);
+	}
+	TrapJson {
+		kind: trap.kind.clone(),
+		message: trap.message.clone(),
+		location: user_frame(&source_frames).map(|frame| LocationJson {
+			file: frame.file.clone(),
+			line: frame.line,
+			column: frame.column,
+			function: frame.function.clone(),
+		}),
+		backtrace,
+	}
+}
+
+fn render_result<R>(
+	result: pallet_contracts::ContractResult<Result<R, DispatchError>, Balance, EventRecord>,
+	ok: impl FnOnce(R) -> ReturnJson,
+) -> DryRunResult {
+	DryRunResult {
+		gas_consumed: result.gas_consumed.into(),
+		gas_required: result.gas_required.into(),
+		storage_deposit: match result.storage_deposit {
+			pallet_contracts::StorageDeposit::Charge(amount) => DepositJson::Charge(quantity(amount)),
+			pallet_contracts::StorageDeposit::Refund(amount) => DepositJson::Refund(quantity(amount)),
+		},
+		debug_message: String::from_utf8_lossy(&result.debug_message).into_owned(),
+		result: match result.result {
+			Ok(value) => OutcomeJson::Ok(ok(value)),
+			Err(e) => OutcomeJson::Err(dispatch_error_name(e)),
+		},
+	}
+}
+
+fn return_json(value: pallet_contracts::ExecReturnValue, account_id: Option<String>) -> ReturnJson {
+	ReturnJson {
+		flags: value.flags.bits(),
+		reverted: value.did_revert(),
+		data: hex(&value.data),
+		account_id,
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// The methods.
+
+/// Trace RPC methods. All are safe: they change no node state but the trace cache.
+#[rpc(server, namespace = "contracts")]
+pub trait ContractsTraceRpc {
+	/// The call trees of every contract call in a block (a number or a 0x hash).
+	#[method(name = "traceBlock", blocking)]
+	fn trace_block(&self, block: serde_json::Value) -> RpcResult<BlockTrace>;
+
+	/// The call tree of the contract call made by extrinsic `index` of a block.
+	#[method(name = "traceExtrinsic", blocking)]
+	fn trace_extrinsic(&self, block: serde_json::Value, index: u32)
+		-> RpcResult<ExtrinsicTrace>;
+
+	/// Dry-runs a call like `ContractsApi::call` and returns its result and call tree.
+	#[method(name = "traceCall", blocking)]
+	fn trace_call(&self, request: CallRequest, at: Option<H256>) -> RpcResult<DryRunTrace>;
+
+	/// Dry-runs an instantiation like `ContractsApi::instantiate` and returns its result and
+	/// call tree.
+	#[method(name = "traceInstantiate", blocking)]
+	fn trace_instantiate(
+		&self,
+		request: InstantiateRequest,
+		at: Option<H256>,
+	) -> RpcResult<DryRunTrace>;
+}
+
+/// The implementation over a client, the trace cache and the debug-info store.
+pub struct ContractsTrace<C, B> {
+	client: Arc<C>,
+	traces: TraceStore,
+	debug_info: DebugInfoStore,
+	_phantom: PhantomData<B>,
+}
+
+impl<C, B> ContractsTrace<C, B> {
+	pub fn new(client: Arc<C>, traces: TraceStore, debug_info: DebugInfoStore) -> Self {
+		Self { client, traces, debug_info, _phantom: PhantomData }
+	}
+}
+
+/// A block's traces and what the methods report about it.
+struct TracedBlock {
+	hash: H256,
+	number: BlockNumber,
+	extrinsics: u32,
+	traces: Arc<Vec<Trace>>,
+}
+
+/// A block reference as the methods take it: a number (JSON or decimal string) or a 0x hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BlockRef {
+	Number(BlockNumber),
+	Hash(H256),
+}
+
+impl BlockRef {
+	fn parse(value: &serde_json::Value) -> Result<Self, ErrorObjectOwned> {
+		let parsed = match value {
+			serde_json::Value::Number(n) =>
+				n.as_u64().and_then(|n| BlockNumber::try_from(n).ok()).map(Self::Number),
+			serde_json::Value::String(text) if text.starts_with("0x") => {
+				text.parse::<H256>().ok().filter(|_| text.len() == 66).map(Self::Hash)
+			}
+			serde_json::Value::String(text) => text.parse().ok().map(Self::Number),
+			_ => None,
+		};
+		parsed.ok_or_else(|| {
+			error(
+				codes::INVALID_REQUEST,
+				format!("`{value}` is not a block: use its number or its 0x hash (32 bytes)"),
+			)
+		})
+	}
+}
+
+impl std::fmt::Display for BlockRef {
+	fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+		match self {
+			Self::Number(n) => write!(f, "#{n}"),
+			Self::Hash(hash) => write!(f, "{hash:?}"),
+		}
+	}
+}
+
+fn chain_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
+	error(codes::EXECUTION_FAILED, format!("cannot read the chain: {e}"))
+}
+
+impl<C, B> ContractsTrace<C, B>
+where
+	B: Backend<Block> + Send + Sync + 'static,
+	C: ProvideRuntimeApi<Block>
+		+ StorageProvider<Block, B>
+		+ BlockBackend<Block>
+		+ HeaderBackend<Block>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: pallet_contracts::ContractsTraceApi<Block>
+		+ pallet_contracts::ContractsApi<Block, AccountId, Balance, BlockNumber, Hash, EventRecord>,
+{
+	fn header(
+		&self,
+		block: BlockRef,
+	) -> Result<(H256, <Block as sp_runtime::traits::Block>::Header), ErrorObjectOwned> {
+		let unknown = || {
+			error(
+				codes::UNKNOWN_BLOCK,
+				format!(
+					"block {block} is not known to this node (best block: #{}); check the number \
+					 or hash (chain_getBlockHash gives a number's hash)",
+					self.client.info().best_number
+				),
+			)
+		};
+		let hash = match block {
+			BlockRef::Hash(hash) => hash,
+			BlockRef::Number(n) => self.client.hash(n).map_err(chain_error)?.ok_or_else(unknown)?,
+		};
+		let header = self.client.header(hash).map_err(chain_error)?.ok_or_else(unknown)?;
+		Ok((hash, header))
+	}
+
+	/// Fails with [`codes::STATE_UNAVAILABLE`] if the state at `at` is gone, so that pruning is
+	/// told apart from a failing runtime call.
+	fn require_state(&self, at: H256, what: &str) -> Result<(), ErrorObjectOwned> {
+		self.client
+			.storage(at, &StorageKey(well_known_keys::CODE.to_vec()))
+			.map(drop)
+			.map_err(|e| {
+				error(
+					codes::STATE_UNAVAILABLE,
+					format!(
+						"the state {what} ({at:?}) is no longer kept ({e}); a node started on a \
+						 new database keeps every state unless --state-pruning says otherwise, \
+						 so restart on a fresh --base-path (or with --state-pruning archive) to \
+						 trace old blocks"
+					),
+				)
+			})
+	}
+
+	fn traced_block(&self, block: BlockRef) -> Result<TracedBlock, ErrorObjectOwned> {
+		let (hash, header) = self.header(block)?;
+		let number = *header.number();
+		let body = self.client.block_body(hash).map_err(chain_error)?.ok_or_else(|| {
+			error(
+				codes::STATE_UNAVAILABLE,
+				format!("the body of block #{number} ({hash:?}) is no longer kept (--blocks-pruning)"),
+			)
+		})?;
+		let extrinsics = body.len() as u32;
+		let traces = match self.traces.get(&hash.0) {
+			Some(traces) => traces,
+			// Genesis executed no extrinsics and has no parent to execute them at.
+			None if number == 0 => Arc::new(Vec::new()),
+			None => {
+				let parent = *header.parent_hash();
+				self.require_state(parent, &format!("before block #{number}"))?;
+				let collector = TraceCollector::new();
+				let mut api = self.client.runtime_api();
+				api.register_extension(TraceExt::new(collector.clone()));
+				pallet_contracts::ContractsTraceApi::execute_block_traced(
+					&*api, parent, header, body,
+				)
+				.map_err(|e| {
+					error(
+						codes::EXECUTION_FAILED,
+						format!("executing block #{number} again failed: {e}"),
+					)
+				})?;
+				self.traces.insert(hash.0, collector.take())
+			}
+		};
+		Ok(TracedBlock { hash, number, extrinsics, traces })
+	}
+
+	/// The block a dry run runs on: `at`, or the best block.
+	fn dry_run_at(&self, at: Option<H256>) -> Result<H256, ErrorObjectOwned> {
+		let at = match at {
+			Some(hash) => self.header(BlockRef::Hash(hash))?.0,
+			None => self.client.info().best_hash,
+		};
+		self.require_state(at, "of the block to dry-run on")?;
+		Ok(at)
+	}
+
+	/// The first trace a dry run collected.
+	fn dry_run_trace(&self, collector: &TraceCollector) -> Option<CallFrame> {
+		collector.take().first().map(|trace| render_trace(trace, &self.debug_info))
+	}
+}
+
+fn dry_run_failed(e: impl std::fmt::Display) -> ErrorObjectOwned {
+	error(codes::EXECUTION_FAILED, format!("the dry run failed in the runtime: {e}"))
+}
+
+impl<C, B> ContractsTraceRpcServer for ContractsTrace<C, B>
+where
+	B: Backend<Block> + Send + Sync + 'static,
+	C: ProvideRuntimeApi<Block>
+		+ StorageProvider<Block, B>
+		+ BlockBackend<Block>
+		+ HeaderBackend<Block>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: pallet_contracts::ContractsTraceApi<Block>
+		+ pallet_contracts::ContractsApi<Block, AccountId, Balance, BlockNumber, Hash, EventRecord>,
+{
+	fn trace_block(&self, block: serde_json::Value) -> RpcResult<BlockTrace> {
+		let block = self.traced_block(BlockRef::parse(&block)?)?;
+		Ok(BlockTrace {
+			block_hash: block.hash,
+			block_number: block.number,
+			extrinsics: block
+				.traces
+				.iter()
+				.filter_map(|trace| {
+					Some(ExtrinsicEntry {
+						index: trace.extrinsic_index?,
+						trace: render_trace(trace, &self.debug_info),
+					})
+				})
+				.collect(),
+		})
+	}
+
+	fn trace_extrinsic(&self, block: serde_json::Value, index: u32) -> RpcResult<ExtrinsicTrace> {
+		let block = self.traced_block(BlockRef::parse(&block)?)?;
+		if index >= block.extrinsics {
+			return Err(error(
+				codes::INDEX_OUT_OF_RANGE,
+				format!(
+					"block #{} has {} extrinsics, so there is no extrinsic {index} (indices start \
+					 at 0; contracts_traceBlock lists those that called contracts)",
+					block.number, block.extrinsics
+				),
+			));
+		}
+		let trace =
+			block.traces.iter().find(|t| t.extrinsic_index == Some(index)).ok_or_else(|| {
+				error(
+					codes::NO_CONTRACT_CALL,
+					format!(
+						"extrinsic {index} of block #{} ran no contract (an inherent, a transfer, \
+						 or a call that failed before reaching contract code); \
+						 contracts_traceBlock lists the extrinsics that did",
+						block.number
+					),
+				)
+			})?;
+		Ok(ExtrinsicTrace {
+			block_hash: block.hash,
+			block_number: block.number,
+			extrinsic_index: index,
+			frame: render_trace(trace, &self.debug_info),
+		})
+	}
+
+	fn trace_call(&self, request: CallRequest, at: Option<H256>) -> RpcResult<DryRunTrace> {
+		let at = self.dry_run_at(at)?;
+		let origin = parse_account(&request.origin, "origin")?;
+		let dest = parse_account(&request.dest, "dest")?;
+		let collector = TraceCollector::new();
+		let mut api = self.client.runtime_api();
+		api.register_extension(TraceExt::new(collector.clone()));
+		let result = pallet_contracts::ContractsApi::<
+			Block,
+			AccountId,
+			Balance,
+			BlockNumber,
+			Hash,
+			EventRecord,
+		>::call(
+			&*api,
+			at,
+			origin,
+			dest,
+			request.value.0,
+			gas_limit(request.gas_limit),
+			request.storage_deposit_limit.map(|limit| limit.0),
+			request.input_data.0,
+		)
+		.map_err(dry_run_failed)?;
+		Ok(DryRunTrace {
+			result: render_result(result, |value| return_json(value, None)),
+			trace: self.dry_run_trace(&collector),
+		})
+	}
+
+	fn trace_instantiate(
+		&self,
+		request: InstantiateRequest,
+		at: Option<H256>,
+	) -> RpcResult<DryRunTrace> {
+		let at = self.dry_run_at(at)?;
+		let origin = parse_account(&request.origin, "origin")?;
+		let code = match request.code {
+			CodeRequest::Upload(code) => pallet_contracts::Code::Upload(code.0),
+			CodeRequest::Existing(hash) => pallet_contracts::Code::Existing(hash),
+		};
+		let collector = TraceCollector::new();
+		let mut api = self.client.runtime_api();
+		api.register_extension(TraceExt::new(collector.clone()));
+		let result = pallet_contracts::ContractsApi::<
+			Block,
+			AccountId,
+			Balance,
+			BlockNumber,
+			Hash,
+			EventRecord,
+		>::instantiate(
+			&*api,
+			at,
+			origin,
+			request.value.0,
+			gas_limit(request.gas_limit),
+			request.storage_deposit_limit.map(|limit| limit.0),
+			code,
+			request.data.0,
+			request.salt.0,
+		)
+		.map_err(dry_run_failed)?;
+		Ok(DryRunTrace {
+			result: render_result(result, |value| {
+				let account_id = account(&codec::Encode::encode(&value.account_id));
+				return_json(value.result, Some(account_id))
+			}),
+			trace: self.dry_run_trace(&collector),
+		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use callisto_debug_info::{
+		strip_debug_sections,
+		trace::{EmittedEvent, HostCall, StorageChange},
+		DebugInfo,
+	};
+	use serde_json::json;
+
+	const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../pallets/contracts/fixtures");
+	const TRAPPER_SOURCE: &str = "/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs";
+	const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS5AGBgYCyvL8tiqM3DKnRaFBzb";
+
+	/// The line marked `// TRAP(<kind>)` in the trapper's source.
+	fn marked_line(kind: &str) -> u32 {
+		let source = std::fs::read_to_string(format!("{FIXTURES}/ink/trapper/lib.rs")).unwrap();
+		let marker = format!("// TRAP({kind})");
+		source.lines().position(|l| l.contains(&marker)).expect("marker present") as u32 + 1
+	}
+
+	/// The trapper's debug twin and the hash of its deployable code.
+	fn trapper() -> (Vec<u8>, [u8; 32]) {
+		let debug = std::fs::read(format!("{FIXTURES}/build/trapper.debug.wasm")).unwrap();
+		let code = strip_debug_sections(&debug).unwrap();
+		(debug, sp_crypto_hashing::blake2_256(&code))
+	}
+
+	/// Module offsets of the trapper: one whose innermost own frame is the `overflow` trap's
+	/// line, and one in a dependency only (the panic machinery a trap starts in).
+	fn trap_offsets(debug: &[u8]) -> (u32, u32) {
+		let info = DebugInfo::from_wasm(debug).unwrap();
+		let code = wasmparser::Parser::new(0)
+			.parse_all(debug)
+			.find_map(|payload| match payload.unwrap() {
+				wasmparser::Payload::CodeSectionStart { range, .. } =>
+					Some(range.start as u32..range.end as u32),
+				_ => None,
+			})
+			.unwrap();
+		let line = marked_line("overflow");
+		let user = code
+			.clone()
+			.find(|offset| {
+				user_frame(&info.symbolicate(*offset)).is_some_and(|frame| {
+					frame.file.as_deref() == Some(TRAPPER_SOURCE) && frame.line == Some(line)
+				})
+			})
+			.expect("the overflow line has code");
+		let dependency = code
+			.clone()
+			.find(|offset| {
+				let frames = info.symbolicate(*offset);
+				!frames.is_empty() && user_frame(&frames).is_none()
+			})
+			.expect("the trapper links core's panic machinery");
+		(user, dependency)
+	}
+
+	fn account_bytes(byte: u8) -> Vec<u8> {
+		codec::Encode::encode(&AccountId32::from([byte; 32]))
+	}
+
+	fn frame(kind: CallKind, code_hash: [u8; 32], outcome: CallOutcome) -> CallTrace {
+		CallTrace {
+			kind,
+			from: account_bytes(1),
+			to: account_bytes(2),
+			code_hash,
+			value: 0,
+			input: Vec::new(),
+			output: Vec::new(),
+			gas_limit: 100,
+			gas_used: 10,
+			outcome,
+			host_calls: Vec::new(),
+			storage: Vec::new(),
+			events: Vec::new(),
+			calls: Vec::new(),
+		}
+	}
+
+	/// A caller whose first nested call traps in the trapper at `offsets`, then a reverted
+	/// delegate call and an instantiation that fails.
+	fn sample_trace(trapper_hash: [u8; 32], offsets: Vec<u32>) -> Trace {
+		let alice = sp_keyring::Sr25519Keyring::Alice.to_account_id();
+		let trap = TrapRecord {
+			kind: "ArithmeticOverflow".into(),
+			message: "attempt to add with overflow".into(),
+			code_hash: trapper_hash,
+			offsets,
+		};
+		let mut root = frame(CallKind::Call, [7; 32], CallOutcome::Success);
+		root.from = codec::Encode::encode(&alice);
+		root.value = 42;
+		root.input = vec![0x63, 0x3a, 0xa5, 0x51, 1];
+		root.output = vec![0, 1];
+		root.gas_limit = 1000;
+		root.gas_used = 500;
+		root.host_calls = vec![
+			HostCall {
+				name: "seal2::call".into(),
+				args: vec![1, -2],
+				result: HostCallResult::Value(0),
+				nested: Some(0),
+			},
+			HostCall {
+				name: "seal0::caller".into(),
+				args: vec![64, 68],
+				result: HostCallResult::Unit,
+				nested: None,
+			},
+			HostCall {
+				name: "seal0::seal_return".into(),
+				args: vec![0, 0, 0],
+				result: HostCallResult::Stopped("return".into()),
+				nested: None,
+			},
+		];
+		root.storage = vec![
+			StorageChange { key: vec![1, 2], old: None, new: Some(vec![3]) },
+			StorageChange { key: vec![4], old: Some(vec![5]), new: None },
+		];
+		root.events = vec![EmittedEvent { topics: vec![[9; 32]], data: vec![1] }];
+		root.calls = vec![
+			frame(CallKind::Call, trapper_hash, CallOutcome::Trapped(trap)),
+			frame(CallKind::DelegateCall, [8; 32], CallOutcome::Reverted),
+			frame(
+				CallKind::Instantiate,
+				[8; 32],
+				CallOutcome::Failed { error: "TransferFailed".into() },
+			),
+		];
+		Trace { extrinsic_index: Some(1), root, dropped: 3 }
+	}
+
+	#[test]
+	fn a_trace_renders_in_the_call_tracer_shape_with_its_trap_located() {
+		let (debug, hash) = trapper();
+		let (user, dependency) = trap_offsets(&debug);
+		let trace = sample_trace(hash, vec![dependency, user, 3]);
+		let store = DebugInfoStore::in_memory();
+		store.register(hash, debug).unwrap();
+		let json = serde_json::to_value(render_trace(&trace, &store)).unwrap();
+
+		assert_eq!(json["type"], "CALL");
+		assert_eq!(json["from"], ALICE);
+		assert_eq!(
+			json["to"],
+			AccountId32::from([2; 32]).to_ss58check_with_version(Ss58AddressFormat::custom(42))
+		);
+		assert_eq!(json["value"], "0x2a");
+		assert_eq!(json["gas"], "0x3e8");
+		assert_eq!(json["gasUsed"], "0x1f4");
+		assert_eq!(json["input"], "0x633aa55101");
+		assert_eq!(json["output"], "0x0001");
+		assert_eq!(json["codeHash"], hex(&[7; 32]));
+		assert_eq!(json["droppedRecords"], 3);
+		assert!(json.get("error").is_none(), "success has no error");
+		assert!(json.get("trap").is_none());
+		assert_eq!(
+			json["hostCalls"],
+			json!([
+				{ "name": "seal2::call", "args": [1, -2], "result": 0, "call": 0 },
+				{ "name": "seal0::caller", "args": [64, 68], "result": null },
+				{ "name": "seal0::seal_return", "args": [0, 0, 0], "result": null, "stopped": "return" },
+			])
+		);
+		assert_eq!(
+			json["storage"],
+			json!([
+				{ "key": "0x0102", "old": null, "new": "0x03" },
+				{ "key": "0x04", "old": "0x05", "new": null },
+			])
+		);
+		assert_eq!(json["events"], json!([{ "topics": [hex(&[9; 32])], "data": "0x01" }]));
+
+		let calls = json["calls"].as_array().unwrap();
+		assert_eq!(calls.len(), 3);
+		let trapped = &calls[0];
+		assert_eq!(trapped["error"], "trapped: ArithmeticOverflow: attempt to add with overflow");
+		assert_eq!(trapped["calls"], json!([]), "`calls` is always there");
+		assert!(trapped.get("droppedRecords").is_none(), "only on the top frame");
+		let trap = &trapped["trap"];
+		assert_eq!(trap["kind"], "ArithmeticOverflow");
+		assert_eq!(trap["message"], "attempt to add with overflow");
+		assert_eq!(trap["location"]["file"], TRAPPER_SOURCE);
+		assert_eq!(trap["location"]["line"], marked_line("overflow"));
+		assert!(trap["location"]["column"].is_u64());
+		// The backtrace: the dependency's source frames, the contract's, and a bare offset
+		// outside the code, innermost first.
+		let backtrace = trap["backtrace"].as_array().unwrap();
+		let offsets: Vec<u64> = backtrace.iter().map(|e| e["offset"].as_u64().unwrap()).collect();
+		assert_eq!(offsets.first(), Some(&u64::from(dependency)));
+		assert_eq!(offsets.last(), Some(&3));
+		assert!(offsets.contains(&u64::from(user)));
+		assert!(backtrace[0]["file"].is_string() && backtrace[0]["inlined"].is_boolean());
+		assert!(backtrace.iter().any(|e| e["file"] == TRAPPER_SOURCE &&
+			e["line"] == marked_line("overflow")));
+		assert_eq!(backtrace.last().unwrap(), &json!({ "offset": 3 }));
+
+		assert_eq!(calls[1]["type"], "DELEGATECALL");
+		assert_eq!(calls[1]["error"], "execution reverted");
+		assert_eq!(calls[2]["type"], "CREATE");
+		assert_eq!(calls[2]["error"], "TransferFailed");
+		assert!(calls[2].get("trap").is_none());
+	}
+
+	#[test]
+	fn without_debug_info_a_trap_has_offsets_until_it_is_registered() {
+		let (debug, hash) = trapper();
+		let (user, dependency) = trap_offsets(&debug);
+		let trace = sample_trace(hash, vec![dependency, user]);
+		let store = DebugInfoStore::in_memory();
+		let before = serde_json::to_value(render_trace(&trace, &store)).unwrap();
+		let trap = &before["calls"][0]["trap"];
+		assert_eq!(trap["location"], json!(null));
+		assert_eq!(trap["backtrace"], json!([{ "offset": dependency }, { "offset": user }]));
+
+		// The same raw trace, rendered after the debug info arrives, is located.
+		store.register(hash, debug).unwrap();
+		let after = serde_json::to_value(render_trace(&trace, &store)).unwrap();
+		let trap = &after["calls"][0]["trap"];
+		assert_eq!(trap["location"]["file"], TRAPPER_SOURCE);
+		assert_eq!(trap["location"]["line"], marked_line("overflow"));
+	}
+
+	#[test]
+	fn an_extrinsic_trace_puts_its_block_on_the_top_frame() {
+		let trace = sample_trace([0; 32], Vec::new());
+		let rendered = ExtrinsicTrace {
+			block_hash: H256::repeat_byte(0xab),
+			block_number: 5,
+			extrinsic_index: 1,
+			frame: render_trace(&trace, &DebugInfoStore::in_memory()),
+		};
+		let json = serde_json::to_value(rendered).unwrap();
+		assert_eq!(json["blockHash"], hex(&[0xab; 32]));
+		assert_eq!(json["blockNumber"], 5);
+		assert_eq!(json["extrinsicIndex"], 1);
+		assert_eq!(json["type"], "CALL");
+		assert_eq!(json["calls"][0]["trap"]["backtrace"], json!([]));
+	}
+
+	#[test]
+	fn arguments_parse_or_say_what_to_send() {
+		assert_eq!(BlockRef::parse(&json!(7)).unwrap(), BlockRef::Number(7));
+		assert_eq!(BlockRef::parse(&json!("7")).unwrap(), BlockRef::Number(7));
+		let hash = hex(&[1; 32]);
+		assert_eq!(BlockRef::parse(&json!(hash)).unwrap(), BlockRef::Hash(H256::repeat_byte(1)));
+		for bad in [json!(-1), json!(1.5), json!("0x1234"), json!("latest"), json!(null)] {
+			let error = BlockRef::parse(&bad).unwrap_err();
+			assert_eq!(error.code(), codes::INVALID_REQUEST);
+			assert!(error.message().contains("number or its 0x hash"), "{bad}");
+		}
+
+		let alice = sp_keyring::Sr25519Keyring::Alice.to_account_id();
+		assert_eq!(parse_account(ALICE, "origin").unwrap(), alice);
+		assert_eq!(parse_account(&hex(alice.as_ref()), "origin").unwrap(), alice);
+		let error = parse_account("0x1234", "dest").unwrap_err();
+		assert!(error.message().starts_with("`dest`"));
+
+		let request: CallRequest = serde_json::from_value(json!({
+			"origin": ALICE,
+			"dest": ALICE,
+			"value": "0x10",
+			"gasLimit": { "refTime": 5, "proofSize": 6 },
+			"storageDepositLimit": "1000000000000000000000",
+			"inputData": "0x633aa551",
+		}))
+		.unwrap();
+		assert_eq!(request.value, Amount(16));
+		assert_eq!(request.storage_deposit_limit, Some(Amount(1_000_000_000_000_000_000_000)));
+		assert_eq!(gas_limit(request.gas_limit), Some(Weight::from_parts(5, 6)));
+		assert_eq!(request.input_data.0, vec![0x63, 0x3a, 0xa5, 0x51]);
+		let minimal: CallRequest =
+			serde_json::from_value(json!({ "origin": ALICE, "dest": ALICE, "inputData": "0x" }))
+				.unwrap();
+		assert_eq!((minimal.value, minimal.gas_limit), (Amount(0), None));
+		assert!(serde_json::from_value::<CallRequest>(
+			json!({ "origin": ALICE, "dest": ALICE, "inputData": "0x", "value": "lots" })
+		)
+		.unwrap_err()
+		.to_string()
+		.contains("not an amount"));
+
+		let instantiate: InstantiateRequest = serde_json::from_value(json!({
+			"origin": ALICE,
+			"code": { "existing": hex(&[3; 32]) },
+			"data": "0x9bae9d5e",
+		}))
+		.unwrap();
+		assert!(matches!(instantiate.code, CodeRequest::Existing(h) if h == H256::repeat_byte(3)));
+		assert!(instantiate.salt.0.is_empty());
+		let upload: InstantiateRequest = serde_json::from_value(json!({
+			"origin": ALICE, "code": { "upload": "0x0061736d" }, "data": "0x", "salt": "0x01",
+		}))
+		.unwrap();
+		assert!(matches!(upload.code, CodeRequest::Upload(code) if code.0 == b"\0asm"));
+	}
+
+	#[test]
+	fn dispatch_errors_are_named() {
+		let trapped: DispatchError =
+			pallet_contracts::Error::<callisto_runtime::Runtime>::ContractTrapped.into();
+		assert_eq!(dispatch_error_name(trapped), "Contracts::ContractTrapped");
+		assert_eq!(dispatch_error_name(DispatchError::BadOrigin), "BadOrigin");
+	}
+}

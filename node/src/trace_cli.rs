@@ -73,13 +73,16 @@ struct Endpoint {
 }
 
 fn endpoint(url: &str) -> Result<Endpoint, String> {
-	let rest = url.strip_prefix("ws://").or_else(|| url.strip_prefix("http://")).ok_or_else(|| {
-		if url.starts_with("wss://") || url.starts_with("https://") {
-			format!("`{url}`: TLS is not supported; give the node's plain ws:// or http:// address")
-		} else {
-			format!("`{url}` is not a node address; use e.g. ws://127.0.0.1:9944")
-		}
-	})?;
+	let rest =
+		url.strip_prefix("ws://").or_else(|| url.strip_prefix("http://")).ok_or_else(|| {
+			if url.starts_with("wss://") || url.starts_with("https://") {
+				format!(
+					"`{url}`: TLS is not supported; give the node's plain ws:// or http:// address"
+				)
+			} else {
+				format!("`{url}` is not a node address; use e.g. ws://127.0.0.1:9944")
+			}
+		})?;
 	let (authority, path) = match rest.find('/') {
 		Some(slash) => (&rest[..slash], &rest[slash..]),
 		None => (rest, "/"),
@@ -144,15 +147,12 @@ fn rpc_call(url: &str, method: &str, params: Value) -> Result<Value, String> {
 		body.len()
 	);
 	stream.write_all(request.as_bytes()).map_err(|e| unreachable(&e))?;
-	let mut response = Vec::new();
-	stream
-		.read_to_end(&mut response)
+	let response = read_response(&mut stream)
 		.map_err(|e| format!("the node at {url} did not answer ({e})"))?;
 	let body = http_body(&response).map_err(|e| format!("the node at {url} answered {e}"))?;
 
-	let reply: Value = serde_json::from_slice(&body).map_err(|e| {
-		format!("the node at {url} answered something that is not JSON-RPC ({e})")
-	})?;
+	let reply: Value = serde_json::from_slice(&body)
+		.map_err(|e| format!("the node at {url} answered something that is not JSON-RPC ({e})"))?;
 	if let Some(error) = reply.get("error") {
 		let code = error.get("code").and_then(Value::as_i64).unwrap_or_default();
 		let message = error.get("message").and_then(Value::as_str).unwrap_or("no message");
@@ -165,12 +165,44 @@ fn rpc_call(url: &str, method: &str, params: Value) -> Result<Value, String> {
 	reply.get("result").cloned().ok_or_else(|| format!("the node at {url} returned no result"))
 }
 
+/// Reads until the response is complete: by its length or last chunk, or until the server
+/// closes the connection (we asked it to), whichever comes first.
+fn read_response(stream: &mut impl Read) -> std::io::Result<Vec<u8>> {
+	let mut response = Vec::new();
+	let mut buffer = [0; 16 * 1024];
+	loop {
+		let n = stream.read(&mut buffer)?;
+		if n == 0 {
+			return Ok(response);
+		}
+		response.extend_from_slice(&buffer[..n]);
+		if response_complete(&response) {
+			return Ok(response);
+		}
+	}
+}
+
+fn response_complete(response: &[u8]) -> bool {
+	let Some(split) = response.windows(4).position(|w| w == b"\r\n\r\n") else { return false };
+	let body = &response[split + 4..];
+	for line in String::from_utf8_lossy(&response[..split]).lines().skip(1) {
+		let Some((name, value)) = line.split_once(':') else { continue };
+		if name.trim().eq_ignore_ascii_case("content-length") {
+			return value.trim().parse::<usize>().is_ok_and(|length| body.len() >= length);
+		}
+		if name.trim().eq_ignore_ascii_case("transfer-encoding")
+			&& value.to_ascii_lowercase().contains("chunked")
+		{
+			return dechunk(body).is_some();
+		}
+	}
+	false
+}
+
 /// The body of an HTTP/1.1 response, de-chunked; an error for a status other than 200.
 fn http_body(response: &[u8]) -> Result<Vec<u8>, String> {
-	let split = response
-		.windows(4)
-		.position(|w| w == b"\r\n\r\n")
-		.ok_or("an incomplete HTTP response")?;
+	let split =
+		response.windows(4).position(|w| w == b"\r\n\r\n").ok_or("an incomplete HTTP response")?;
 	let head = String::from_utf8_lossy(&response[..split]);
 	let body = &response[split + 4..];
 	let mut lines = head.lines();
@@ -180,8 +212,8 @@ fn http_body(response: &[u8]) -> Result<Vec<u8>, String> {
 	}
 	let chunked = lines.any(|line| {
 		line.split_once(':').is_some_and(|(name, value)| {
-			name.trim().eq_ignore_ascii_case("transfer-encoding") &&
-				value.to_ascii_lowercase().contains("chunked")
+			name.trim().eq_ignore_ascii_case("transfer-encoding")
+				&& value.to_ascii_lowercase().contains("chunked")
 		})
 	});
 	if chunked {
@@ -290,12 +322,13 @@ fn draw_frame(
 		let next = format!("{rest}{}", style.dim(continuation));
 		match item {
 			Item::Frame(child) => draw_frame(out, child, &first, &next, style, all_host_calls),
-			Item::Text(lines) =>
+			Item::Text(lines) => {
 				for (j, line) in lines.iter().enumerate() {
 					out.push_str(if j == 0 { &first } else { &next });
 					out.push_str(line);
 					out.push('\n');
-				},
+				}
+			}
 		}
 	}
 }
@@ -487,7 +520,7 @@ fn group(value: u128) -> String {
 	let digits = value.to_string();
 	let mut out = String::new();
 	for (i, digit) in digits.chars().enumerate() {
-		if i > 0 && (digits.len() - i) % 3 == 0 {
+		if i > 0 && (digits.len() - i).is_multiple_of(3) {
 			out.push(',');
 		}
 		out.push(digit);
@@ -548,15 +581,89 @@ mod tests {
 		let refused = b"HTTP/1.1 403 Forbidden\r\n\r\nHost denied";
 		assert!(http_body(refused).unwrap_err().contains("403 Forbidden"));
 		assert!(http_body(b"HTTP/1.1 200").is_err());
+
+		// A response is complete by its length or its last chunk, not only when the server
+		// closes the connection.
+		assert!(response_complete(plain));
+		assert!(!response_complete(&plain[..plain.len() - 1]));
+		assert!(response_complete(chunked));
+		assert!(!response_complete(&chunked[..chunked.len() - 3]));
+		assert!(!response_complete(b"HTTP/1.1 200 OK\r\ncontent-len"));
 	}
 
 	#[test]
 	fn an_unreachable_node_is_a_clear_error() {
 		// Port 1 on localhost: nothing listens there.
-		let error = rpc_call("ws://127.0.0.1:1", "contracts_traceExtrinsic", json!([1, 1]))
-			.unwrap_err();
+		let error =
+			rpc_call("ws://127.0.0.1:1", "contracts_traceExtrinsic", json!([1, 1])).unwrap_err();
 		assert!(error.contains("cannot reach a node at ws://127.0.0.1:1"), "{error}");
 		assert!(error.contains("Is `callisto` running?"), "{error}");
+	}
+
+	/// Serves one connection with `response` and returns the request it received.
+	fn serve_once(response: &'static str) -> (String, std::thread::JoinHandle<String>) {
+		let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+		let url = format!("ws://{}", listener.local_addr().unwrap());
+		let server = std::thread::spawn(move || {
+			let (mut stream, _) = listener.accept().unwrap();
+			let mut request = Vec::new();
+			let mut buffer = [0; 4096];
+			// The request is small: read until its body (after the blank line) is complete.
+			loop {
+				let n = stream.read(&mut buffer).unwrap();
+				request.extend_from_slice(&buffer[..n]);
+				let text = String::from_utf8_lossy(&request);
+				if let Some((head, body)) = text.split_once("\r\n\r\n") {
+					let length = head
+						.lines()
+						.find_map(|l| l.strip_prefix("Content-Length: "))
+						.and_then(|l| l.parse::<usize>().ok())
+						.unwrap();
+					if body.len() >= length {
+						break;
+					}
+				}
+			}
+			stream.write_all(response.as_bytes()).unwrap();
+			String::from_utf8(request).unwrap()
+		});
+		(url, server)
+	}
+
+	#[test]
+	fn a_json_rpc_call_over_http() {
+		let (url, server) = serve_once(
+			"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 39\r\n\r\n\
+			 {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":[1,2]}",
+		);
+		assert_eq!(
+			rpc_call(&url, "contracts_traceExtrinsic", json!([7, 1])).unwrap(),
+			json!([1, 2])
+		);
+		let request = server.join().unwrap();
+		assert!(request.starts_with("POST / HTTP/1.1\r\n"), "{request}");
+		assert!(request.contains(&format!("Host: {}", url.trim_start_matches("ws://"))));
+		let body: Value = serde_json::from_str(request.split_once("\r\n\r\n").unwrap().1).unwrap();
+		assert_eq!(
+			body,
+			json!({ "jsonrpc": "2.0", "id": 1, "method": "contracts_traceExtrinsic", "params": [7, 1] })
+		);
+
+		let (url, server) = serve_once(
+			"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n49\r\n\
+			 {\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":8011,\"message\":\"no extrinsic 9\"}}\r\n0\r\n\r\n",
+		);
+		let error = rpc_call(&url, "contracts_traceExtrinsic", json!([7, 9])).unwrap_err();
+		assert_eq!(error, "no extrinsic 9 (error 8011)");
+		server.join().unwrap();
+
+		let (url, server) = serve_once(
+			"HTTP/1.1 200 OK\r\nContent-Length: 77\r\n\r\n\
+			 {\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32601,\"message\":\"Method not found\"}}",
+		);
+		let error = rpc_call(&url, "contracts_traceExtrinsic", json!([7, 9])).unwrap_err();
+		assert!(error.contains("has no contracts_traceExtrinsic"), "{error}");
+		server.join().unwrap();
 	}
 
 	fn frame(kind: &str, error: Option<&str>, calls: Vec<Value>) -> Value {

@@ -359,7 +359,9 @@ fn parse_account(text: &str, field: &str) -> Result<AccountId, ErrorObjectOwned>
 	parsed.ok_or_else(|| {
 		error(
 			codes::INVALID_REQUEST,
-			format!("`{field}`: `{text}` is not an account: use an SS58 address or 32 bytes of 0x hex"),
+			format!(
+				"`{field}`: `{text}` is not an account: use an SS58 address or 32 bytes of 0x hex"
+			),
 		)
 	})
 }
@@ -382,8 +384,9 @@ fn quantity(value: impl Into<u128>) -> String {
 /// An encoded account id as SS58, or as hex if it is not one.
 fn account(encoded: &[u8]) -> String {
 	match AccountId32::decode(&mut &encoded[..]) {
-		Ok(id) if encoded.len() == 32 =>
-			id.to_ss58check_with_version(Ss58AddressFormat::custom(SS58_PREFIX)),
+		Ok(id) if encoded.len() == 32 => {
+			id.to_ss58check_with_version(Ss58AddressFormat::custom(SS58_PREFIX))
+		}
 		_ => hex(encoded),
 	}
 }
@@ -395,7 +398,9 @@ fn dispatch_error_name(e: DispatchError) -> String {
 		Some(known) => {
 			let text = format!("{known:?}");
 			match text.split_once('(') {
-				Some((pallet, rest)) => format!("{pallet}::{}", rest.strip_suffix(')').unwrap_or(rest)),
+				Some((pallet, rest)) => {
+					format!("{pallet}::{}", rest.strip_suffix(')').unwrap_or(rest))
+				}
 				None => text,
 			}
 		}
@@ -529,8 +534,12 @@ fn render_result<R>(
 		gas_consumed: result.gas_consumed.into(),
 		gas_required: result.gas_required.into(),
 		storage_deposit: match result.storage_deposit {
-			pallet_contracts::StorageDeposit::Charge(amount) => DepositJson::Charge(quantity(amount)),
-			pallet_contracts::StorageDeposit::Refund(amount) => DepositJson::Refund(quantity(amount)),
+			pallet_contracts::StorageDeposit::Charge(amount) => {
+				DepositJson::Charge(quantity(amount))
+			}
+			pallet_contracts::StorageDeposit::Refund(amount) => {
+				DepositJson::Refund(quantity(amount))
+			}
 		},
 		debug_message: String::from_utf8_lossy(&result.debug_message).into_owned(),
 		result: match result.result {
@@ -561,8 +570,7 @@ pub trait ContractsTraceRpc {
 
 	/// The call tree of the contract call made by extrinsic `index` of a block.
 	#[method(name = "traceExtrinsic", blocking)]
-	fn trace_extrinsic(&self, block: serde_json::Value, index: u32)
-		-> RpcResult<ExtrinsicTrace>;
+	fn trace_extrinsic(&self, block: serde_json::Value, index: u32) -> RpcResult<ExtrinsicTrace>;
 
 	/// Dry-runs a call like `ContractsApi::call` and returns its result and call tree.
 	#[method(name = "traceCall", blocking)]
@@ -610,8 +618,9 @@ enum BlockRef {
 impl BlockRef {
 	fn parse(value: &serde_json::Value) -> Result<Self, ErrorObjectOwned> {
 		let parsed = match value {
-			serde_json::Value::Number(n) =>
-				n.as_u64().and_then(|n| BlockNumber::try_from(n).ok()).map(Self::Number),
+			serde_json::Value::Number(n) => {
+				n.as_u64().and_then(|n| BlockNumber::try_from(n).ok()).map(Self::Number)
+			}
 			serde_json::Value::String(text) if text.starts_with("0x") => {
 				text.parse::<H256>().ok().filter(|_| text.len() == 66).map(Self::Hash)
 			}
@@ -678,10 +687,8 @@ where
 	/// Fails with [`codes::STATE_UNAVAILABLE`] if the state at `at` is gone, so that pruning is
 	/// told apart from a failing runtime call.
 	fn require_state(&self, at: H256, what: &str) -> Result<(), ErrorObjectOwned> {
-		self.client
-			.storage(at, &StorageKey(well_known_keys::CODE.to_vec()))
-			.map(drop)
-			.map_err(|e| {
+		self.client.storage(at, &StorageKey(well_known_keys::CODE.to_vec())).map(drop).map_err(
+			|e| {
 				error(
 					codes::STATE_UNAVAILABLE,
 					format!(
@@ -691,18 +698,20 @@ where
 						 trace old blocks"
 					),
 				)
-			})
+			},
+		)
 	}
 
 	fn traced_block(&self, block: BlockRef) -> Result<TracedBlock, ErrorObjectOwned> {
 		let (hash, header) = self.header(block)?;
 		let number = *header.number();
-		let body = self.client.block_body(hash).map_err(chain_error)?.ok_or_else(|| {
-			error(
+		let body =
+			self.client.block_body(hash).map_err(chain_error)?.ok_or_else(|| {
+				error(
 				codes::STATE_UNAVAILABLE,
 				format!("the body of block #{number} ({hash:?}) is no longer kept (--blocks-pruning)"),
 			)
-		})?;
+			})?;
 		let extrinsics = body.len() as u32;
 		let traces = match self.traces.get(&hash.0) {
 			Some(traces) => traces,
@@ -921,8 +930,9 @@ mod tests {
 		let code = wasmparser::Parser::new(0)
 			.parse_all(debug)
 			.find_map(|payload| match payload.unwrap() {
-				wasmparser::Payload::CodeSectionStart { range, .. } =>
-					Some(range.start as u32..range.end as u32),
+				wasmparser::Payload::CodeSectionStart { range, .. } => {
+					Some(range.start as u32..range.end as u32)
+				}
 				_ => None,
 			})
 			.unwrap();
@@ -1083,8 +1093,9 @@ mod tests {
 		assert_eq!(offsets.last(), Some(&3));
 		assert!(offsets.contains(&u64::from(user)));
 		assert!(backtrace[0]["file"].is_string() && backtrace[0]["inlined"].is_boolean());
-		assert!(backtrace.iter().any(|e| e["file"] == TRAPPER_SOURCE &&
-			e["line"] == marked_line("overflow")));
+		assert!(backtrace
+			.iter()
+			.any(|e| e["file"] == TRAPPER_SOURCE && e["line"] == marked_line("overflow")));
 		assert_eq!(backtrace.last().unwrap(), &json!({ "offset": 3 }));
 
 		assert_eq!(calls[1]["type"], "DELEGATECALL");

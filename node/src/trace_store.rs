@@ -44,6 +44,7 @@ pub struct TraceStore {
 
 impl TraceStore {
 	/// A store in memory only, keeping at most `memory_bytes` of encoded traces.
+	#[cfg(test)]
 	pub fn in_memory(memory_bytes: usize) -> Self {
 		Self { dir: None, memory_bytes, max_files: 0, inner: Default::default() }
 	}

@@ -949,7 +949,9 @@ mod tests {
 			.clone()
 			.find(|offset| {
 				let frames = info.symbolicate(*offset);
-				!frames.is_empty() && user_frame(&frames).is_none()
+				!frames.is_empty()
+					&& frames.iter().all(|frame| frame.file.is_some())
+					&& user_frame(&frames).is_none()
 			})
 			.expect("the trapper links core's panic machinery");
 		(user, dependency)
@@ -1084,7 +1086,6 @@ mod tests {
 		assert_eq!(trap["message"], "attempt to add with overflow");
 		assert_eq!(trap["location"]["file"], TRAPPER_SOURCE);
 		assert_eq!(trap["location"]["line"], marked_line("overflow"));
-		assert!(trap["location"]["column"].is_u64());
 		// The backtrace: the dependency's source frames, the contract's, and a bare offset
 		// outside the code, innermost first.
 		let backtrace = trap["backtrace"].as_array().unwrap();

@@ -133,7 +133,8 @@ pub enum TrapKind {
 }
 
 /// A trap: its kind and, where the engine reports one, the backtrace as code offsets in the
-/// ORIGINAL (uninstrumented) module, innermost frame first. wasmi reports no frames.
+/// ORIGINAL (uninstrumented) module, innermost frame first. Both backends report the same
+/// frames: wasmi's come from replaying the trapping instance on wasmtime (see `host/replay.rs`).
 #[derive(Encode, Decode, Clone, Debug, PartialEq, Eq)]
 pub struct Trap {
 	/// Why the code trapped.

@@ -35,7 +35,7 @@ fn live_handles() -> (usize, usize) {
 	.expect("called inside execute_with")
 }
 
-/// Traps without frames (wasmi reports none), for comparing across backends.
+/// Traps without frames, for comparing with [`trap`].
 fn kind_only(r: Result<ReturnValue, Error>) -> Result<ReturnValue, Error> {
 	r.map_err(|e| match e {
 		Error::Trap(t) => Error::Trap(Trap { kind: t.kind, frames: Vec::new() }),
@@ -124,24 +124,29 @@ fn wasm(text: &str) -> Vec<u8> {
 }
 
 /// Instantiate `code` with a fresh 1-page memory (max 16) and invoke `call` with `args`.
-/// Returns (result, gas left, the first 64 bytes of memory, state).
+/// Returns (result without trap frames, gas left, the first 64 bytes of memory, state, trap
+/// frames): [`on_both`] compares the frames too.
 fn run(
 	code: &[u8],
 	args: &[Value],
 	gas: u64,
 	config: &Config,
-) -> (Result<ReturnValue, Error>, u64, Vec<u8>, Vec<Vec<u8>>, u64) {
+) -> (Result<ReturnValue, Error>, u64, Vec<u8>, Vec<Vec<u8>>, u64, Vec<u32>) {
 	let memory = Memory::new(1, Some(16)).expect("valid limits");
 	let mut state = State { memory: Some(memory.clone()), ..Default::default() };
 	let mut instance = match Instance::new(code, &env(Some(memory.clone())), config) {
 		Ok(i) => i,
-		Err(e) => return (Err(e), 0, Vec::new(), Vec::new(), 0),
+		Err(e) => return (Err(e), 0, Vec::new(), Vec::new(), 0, Vec::new()),
 	};
 	instance.set_gas_left(gas);
-	let result = kind_only(instance.invoke("call", args, &mut state));
+	let result = instance.invoke("call", args, &mut state);
+	let frames = match &result {
+		Err(Error::Trap(trap)) => trap.frames.clone(),
+		_ => Vec::new(),
+	};
 	let mut mem = vec![0u8; 64];
 	memory.get(0, &mut mem).expect("in bounds");
-	(result, instance.gas_left(), mem, state.seen, state.calls)
+	(kind_only(result), instance.gas_left(), mem, state.seen, state.calls, frames)
 }
 
 const GAS: u64 = 1_000_000;
@@ -215,7 +220,7 @@ fn host_call_round_trip_with_memory() {
 				;; first reversed byte ('o' = 111) + 1000 through the host
 				i32.const 5 i32.load8_u i32.const 1000 call $add))"#,
 	);
-	let (result, gas_left, mem, seen, _) = on_both(|_| run(&code, &[], GAS, &Config::default()));
+	let (result, gas_left, mem, seen, ..) = on_both(|_| run(&code, &[], GAS, &Config::default()));
 	assert_eq!(result, Ok(ReturnValue::Value(Value::I32(1111))));
 	assert_eq!(&mem[0..10], b"helloolleh");
 	assert_eq!(seen, vec![b"hello".to_vec()]);
@@ -233,7 +238,7 @@ fn ten_thousand_host_calls() {
 					call $count
 					local.get $i i32.const 1 i32.add local.set $i br $top))))"#,
 	);
-	let (result, gas_left, _, _, calls) =
+	let (result, gas_left, _, _, calls, _) =
 		on_both(|_| run(&code, &[Value::I32(10_000)], GAS, &Config::default()));
 	assert_eq!(result, Ok(ReturnValue::Unit));
 	assert_eq!(calls, 10_000);
@@ -287,9 +292,10 @@ fn every_trap_kind() {
 	}
 }
 
-/// wasmtime reports frames, translated to the original module's code offsets.
+/// Frames are translated to the original module's code offsets; wasmi's come from replaying
+/// the trapping instance on wasmtime.
 #[test]
-fn wasmtime_frames_point_into_the_original_module() {
+fn trap_frames_point_into_the_original_module() {
 	let code = wasm(
 		r#"(module
 			(func $inner i32.const 1 drop unreachable)
@@ -310,7 +316,7 @@ fn wasmtime_frames_point_into_the_original_module() {
 			}
 		}
 	}
-	let frames = run_on(Backend::Wasmtime, cache(), || {
+	let frames = on_both(|_| {
 		let mut instance = Instance::new(&code, &env(None), &Config::default()).expect("valid");
 		match instance.invoke("call", &[], &mut State::default()) {
 			Err(Error::Trap(Trap { kind: TrapKind::Unreachable, frames })) => frames,
@@ -318,6 +324,59 @@ fn wasmtime_frames_point_into_the_original_module() {
 		}
 	});
 	assert_eq!(frames, offsets);
+}
+
+/// wasmi's frames come from replaying the instance on wasmtime, which must see what wasmi saw:
+/// bytes the runtime wrote before instantiation and during host calls decide which function
+/// traps, and an earlier invocation of the same instance trapped in a host function.
+#[test]
+fn wasmi_frames_come_from_an_exact_replay() {
+	let code = wasm(
+		r#"(module
+			(import "env" "reverse" (func $reverse (param i32 i32)))
+			(import "env" "trap" (func $trap))
+			(import "env" "memory" (memory 1 16))
+			(func $left unreachable)
+			(func $right unreachable)
+			(func (export "call") (param $mode i32)
+				;; Bytes 0..2 come from the runtime; `reverse` writes them reversed at 2..4.
+				i32.const 0 i32.const 2 call $reverse
+				local.get $mode i32.eqz
+				if call $trap end
+				i32.const 2 i32.load8_u i32.const 0x62 i32.eq
+				if call $left else call $right end))"#,
+	);
+	let mut unreachable = Vec::new();
+	for payload in wasmparser::Parser::new(0).parse_all(&code) {
+		if let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("valid") {
+			for op in body.get_operators_reader().expect("valid").into_iter_with_offsets() {
+				let (op, offset) = op.expect("valid");
+				if matches!(op, wasmparser::Operator::Unreachable) {
+					unreachable.push(offset as u32);
+				}
+			}
+		}
+	}
+	let [left, _right] = unreachable[..] else { panic!("two unreachables") };
+	let traps = on_both(|_| {
+		let memory = Memory::new(1, Some(16)).expect("valid limits");
+		memory.set(0, b"ab").expect("in bounds");
+		let mut state = State { memory: Some(memory.clone()), ..Default::default() };
+		let mut instance =
+			Instance::new(&code, &env(Some(memory)), &Config::default()).expect("valid");
+		instance.set_gas_left(GAS);
+		let host = instance.invoke("call", &[Value::I32(0)], &mut state);
+		let branch = instance.invoke("call", &[Value::I32(1)], &mut state);
+		(host, branch)
+	});
+	let (Err(Error::Trap(host)), Err(Error::Trap(branch))) = traps else {
+		panic!("both calls trap: {traps:?}")
+	};
+	assert_eq!(host.kind, TrapKind::Host(7));
+	assert_eq!(host.frames.len(), 1, "the host call site in `call`");
+	assert_eq!(branch.kind, TrapKind::Unreachable);
+	assert_eq!(branch.frames.len(), 2, "`left` called from `call`");
+	assert_eq!(branch.frames[0], left, "\"ab\" reversed starts with 'b': `left` traps");
 }
 
 #[test]
@@ -836,13 +895,14 @@ fn gas_budget_sweep_is_identical_on_both_backends() {
 			let mut i = Instance::new(&code, &env(Some(memory.clone())), &Config::default())
 				.expect("valid");
 			i.set_gas_left(GAS);
-			let full = kind_only(i.invoke("call", &[arg], &mut state));
+			let full = i.invoke("call", &[arg], &mut state);
 			let cost = GAS - i.gas_left();
 			let mut outcomes = vec![(full, cost, Vec::new())];
 			for step in 0..=60u64 {
 				let budget = cost * step / 60;
 				i.set_gas_left(budget);
-				let r = kind_only(i.invoke("call", &[arg], &mut state));
+				// Frames included: wasmi's come from replaying all of this instance's calls.
+				let r = i.invoke("call", &[arg], &mut state);
 				let mut mem = vec![0u8; 4096];
 				memory.get(0, &mut mem).expect("in bounds");
 				outcomes.push((r, i.gas_left(), mem));
@@ -852,10 +912,14 @@ fn gas_budget_sweep_is_identical_on_both_backends() {
 		let (full, cost, _) = &outcomes[0];
 		assert!(full.is_ok(), "{full:?}");
 		// Below the full cost it runs out of gas; at the full cost it finishes with 0 left.
-		assert_eq!(outcomes[1].0, trap(TrapKind::OutOfGas));
+		assert_eq!(kind_only(outcomes[1].0.clone()), trap(TrapKind::OutOfGas));
 		assert_eq!(outcomes[61].0, *full);
 		assert_eq!(outcomes[61].1, 0);
-		assert!(outcomes[2..61].iter().all(|o| o.0 == trap(TrapKind::OutOfGas)), "cost {cost}");
+		for (r, ..) in &outcomes[1..61] {
+			assert_eq!(kind_only(r.clone()), trap(TrapKind::OutOfGas), "cost {cost}");
+			let Err(Error::Trap(t)) = r else { unreachable!("checked above") };
+			assert!(!t.frames.is_empty(), "out of gas without frames");
+		}
 	}
 }
 

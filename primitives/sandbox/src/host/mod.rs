@@ -6,9 +6,13 @@
 //! memory handle is *attached*: reads and writes go to the instance (also while it is suspended
 //! in a host call). If the runtime drops the instance while still holding the memory, the
 //! engine instance is kept as the memory's backing store until the memory is dropped too.
+//!
+//! On wasmi, which reports no trap frames, every instance keeps a [`replay::Journal`] so a trap
+//! can be replayed on wasmtime to find them: both backends report the same backtrace.
 
 mod instrument;
 mod module_cache;
+mod replay;
 mod trap;
 mod validate;
 mod wasmi_backend;
@@ -16,6 +20,7 @@ mod wasmtime_backend;
 
 pub use instrument::{OffsetMap, GAS_EXPORT, REASON_EXPORT, STACK_EXPORT};
 pub use module_cache::{CacheStats, ModuleCache, SharedModuleCache};
+pub use replay::MAX_JOURNAL_BYTES;
 pub use wasmtime_backend::MAX_LIVE_INSTANCES;
 
 use crate::{
@@ -73,6 +78,8 @@ struct MemoryEntry {
 	state: MemoryState,
 	/// The runtime still holds the handle.
 	alive: bool,
+	/// Writes while detached, for the journal of the instance that imports it (wasmi only).
+	writes: Option<replay::WriteLog>,
 }
 
 struct InstanceEntry {
@@ -80,6 +87,21 @@ struct InstanceEntry {
 	memory: Option<u32>,
 	/// The runtime still holds the handle.
 	alive: bool,
+	/// What to replay on wasmtime when it traps (wasmi only).
+	journal: Option<replay::Journal>,
+}
+
+impl InstanceEntry {
+	/// `outcome` of this instance with the frames of a trap filled in by replaying it, where
+	/// the engine reported none.
+	fn locate(&self, cache: &SharedModuleCache, mut outcome: Outcome) -> Outcome {
+		if let (Outcome::Trapped { trap, .. }, Some(journal)) = (&mut outcome, &self.journal) {
+			if trap.frames.is_empty() {
+				trap.frames = journal.replay(cache).unwrap_or_default();
+			}
+		}
+		outcome
+	}
 }
 
 /// The host state of the sandbox for one externalities: handle tables, the chosen backend and
@@ -148,9 +170,10 @@ impl Sandbox {
 		}
 		let data = vec![0u8; initial as usize * WASM_PAGE_SIZE as usize];
 		let id = self.fresh_id();
+		let writes = (self.backend == Backend::Wasmi).then(replay::WriteLog::default);
 		self.memories.insert(
 			id,
-			MemoryEntry { state: MemoryState::Detached { data, maximum }, alive: true },
+			MemoryEntry { state: MemoryState::Detached { data, maximum }, alive: true, writes },
 		);
 		Ok(id)
 	}
@@ -179,19 +202,24 @@ impl Sandbox {
 
 	/// See [`crate::Memory::set`].
 	pub fn memory_set(&mut self, memory: u32, offset: u32, src: &[u8]) -> Result<(), Error> {
-		match &mut self.live_memory(memory)?.state {
+		let entry = self.live_memory(memory)?;
+		match &mut entry.state {
 			MemoryState::Detached { data, .. } => {
 				let range = check_range(data.len(), offset, src.len())?;
 				data[range].copy_from_slice(src);
+				if let Some(log) = &mut entry.writes {
+					log.record(offset, src);
+				}
 				Ok(())
 			}
 			MemoryState::Attached(instance) => {
 				let instance = *instance;
-				self.instances
-					.get_mut(&instance)
-					.ok_or(Error::InvalidHandle)?
-					.backend
-					.write_memory(offset, src)
+				let entry = self.instances.get_mut(&instance).ok_or(Error::InvalidHandle)?;
+				entry.backend.write_memory(offset, src)?;
+				if let Some(journal) = &mut entry.journal {
+					journal.write(offset, src);
+				}
+				Ok(())
 			}
 		}
 	}
@@ -283,6 +311,7 @@ impl Sandbox {
 			Some((h, init)) => (Some(h), Some(init)),
 			None => (None, None),
 		};
+		let memory_limits = init.as_ref().map(|init| (init.pages, init.maximum));
 		let created = match module {
 			module_cache::EngineModule::Wasmi(m) => {
 				wasmi_backend::instantiate(&m, instrumented.clone(), &host_funcs, init)
@@ -307,12 +336,19 @@ impl Sandbox {
 			}
 		};
 		let id = self.fresh_id();
+		let mut memory_log = None;
 		if let Some(h) = handle {
 			if let Some(entry) = self.memories.get_mut(&h) {
 				entry.state = MemoryState::Attached(id);
+				memory_log = entry.writes.as_mut().map(core::mem::take);
 			}
 		}
-		self.instances.insert(id, InstanceEntry { backend, memory: handle, alive: true });
+		let journal = (self.backend == Backend::Wasmi).then(|| {
+			let memory =
+				memory_limits.map(|(pages, max)| (pages, max, memory_log.unwrap_or_default()));
+			replay::Journal::new(instrumented.clone(), &host_funcs, memory)
+		});
+		self.instances.insert(id, InstanceEntry { backend, memory: handle, alive: true, journal });
 		Ok(id)
 	}
 
@@ -329,7 +365,13 @@ impl Sandbox {
 		gas: u64,
 	) -> Result<Outcome, Error> {
 		let name = core::str::from_utf8(name).map_err(|_| Error::ExportNotFound)?;
-		self.live_instance(instance)?.backend.invoke(name, args, gas)
+		let cache = self.cache.clone();
+		let entry = self.live_instance(instance)?;
+		let outcome = entry.backend.invoke(name, args, gas)?;
+		if let Some(journal) = &mut entry.journal {
+			journal.invoke(name, args, gas, &outcome);
+		}
+		Ok(entry.locate(&cache, outcome))
 	}
 
 	/// Resume a suspended invocation.
@@ -339,7 +381,13 @@ impl Sandbox {
 		reply: Result<ReturnValue, HostError>,
 		gas_left: u64,
 	) -> Result<Outcome, Error> {
-		self.live_instance(instance)?.backend.resume(reply, gas_left)
+		let cache = self.cache.clone();
+		let entry = self.live_instance(instance)?;
+		let outcome = entry.backend.resume(reply, gas_left)?;
+		if let Some(journal) = &mut entry.journal {
+			journal.resume(reply, gas_left, &outcome);
+		}
+		Ok(entry.locate(&cache, outcome))
 	}
 
 	/// Value of an exported global.

@@ -190,4 +190,21 @@ impl ModuleCache {
 		self.evict(key);
 		Ok((instrumented, module))
 	}
+
+	/// The wasmtime module of `instrumented` (an entry of this cache, possibly evicted since),
+	/// compiled on first use: wasmi traps are replayed on it to find their frames.
+	pub fn wasmtime_for(
+		&mut self,
+		instrumented: &Arc<Instrumented>,
+	) -> Result<Arc<wasmtime_backend::Prepared>, Error> {
+		let entry = self.entries.values_mut().find(|e| Arc::ptr_eq(&e.instrumented, instrumented));
+		if let Some(prepared) = entry.as_ref().and_then(|e| e.wasmtime.clone()) {
+			return Ok(prepared);
+		}
+		let prepared = Arc::new(wasmtime_backend::compile(&self.wasmtime_engine, instrumented)?);
+		if let Some(entry) = entry {
+			entry.wasmtime = Some(prepared.clone());
+		}
+		Ok(prepared)
+	}
 }

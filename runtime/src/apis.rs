@@ -237,6 +237,20 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_contracts::ContractsTraceApi<Block> for Runtime {
+		fn execute_block_traced(
+			header: <Block as BlockT>::Header,
+			extrinsics: Vec<<Block as BlockT>::Extrinsic>,
+		) {
+			Executive::initialize_block(&header);
+			for extrinsic in extrinsics {
+				// A failed extrinsic still has a trace; a rejected one (it was valid when the
+				// block was built) cannot happen.
+				let _ = Executive::apply_extrinsic(extrinsic);
+			}
+		}
+	}
+
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
 		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
 			build_state::<RuntimeGenesisConfig>(config)

@@ -1,7 +1,7 @@
 // A real ink! debug build that traps, on a real node: the ContractTrapped event, decoded by
-// polkadot.js from metadata, names the kind, the panic message and (on wasmtime, whose frames
-// the node symbolicates from the uploaded DWARF) the exact source line; for a dry run and for
-// an extrinsic that fails, whose own events FRAME rolls back.
+// polkadot.js from metadata, names the kind, the panic message and the exact source line (the
+// node symbolicates the trap's frames from the uploaded DWARF), on both backends; for a dry run
+// and for an extrinsic that fails, whose own events FRAME rolls back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -108,19 +108,16 @@ test('ContractTrapped names kind, message and source line for dry runs and faile
     assert.equal(blockTrap.phase, 'Finalization', backend);
     assert.equal(blockTrap.kind, 'ArithmeticOverflow', backend);
 
-    if (backend === 'wasmtime') {
-      assert.equal(dryTrap.location.file, TRAPPER_SOURCE);
-      assert.equal(Number(dryTrap.location.line), markedLine('panic'));
-      assert.equal(blockTrap.location.file, TRAPPER_SOURCE);
-      assert.equal(Number(blockTrap.location.line), markedLine('overflow'));
-      assert.equal(nestedTrap.location.file, TRAPPER_SOURCE);
-      assert.equal(Number(nestedTrap.location.line), markedLine('divide'));
-      // The node log tells the developer too.
-      assert.match(log, new RegExp(`trapped: ArithmeticOverflow at ${TRAPPER_SOURCE}:${markedLine('overflow')}`));
-    } else {
-      // wasmi reports no frames yet: no location, but kind and message still come through.
-      assert.equal(dryTrap.location, null);
-    }
+    // Both backends: wasmi's frames come from replaying the trapping call on wasmtime.
+    assert.equal(dryTrap.location.file, TRAPPER_SOURCE, backend);
+    assert.equal(Number(dryTrap.location.line), markedLine('panic'), backend);
+    assert.equal(blockTrap.location.file, TRAPPER_SOURCE, backend);
+    assert.equal(Number(blockTrap.location.line), markedLine('overflow'), backend);
+    assert.equal(nestedTrap.location.file, TRAPPER_SOURCE, backend);
+    assert.equal(Number(nestedTrap.location.line), markedLine('divide'), backend);
+    // The node log tells the developer too, with the whole backtrace.
+    assert.match(log, new RegExp(`trapped: ArithmeticOverflow at ${TRAPPER_SOURCE}:${markedLine('overflow')}`), backend);
+    assert.match(log, new RegExp(`backtrace of the trap in code 0x[0-9a-f]{64}:(\\n +\\d+: [^\\n]*)*\\n +\\d+: [^\\n]* at ${TRAPPER_SOURCE}:${markedLine('overflow')}:\\d+`), backend);
   }
 });
 

@@ -18,6 +18,8 @@ use crate::{
 	ExecReturnValue, Nonce, Origin, Pallet as Contracts, StorageDeposit, LOG_TARGET,
 };
 use alloc::vec::Vec;
+use callisto_debug_info::trace::{CallKind, CallOutcome};
+use codec::Encode;
 use core::{marker::PhantomData, mem};
 use frame_support::{
 	dispatch::DispatchResult,
@@ -33,7 +35,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use smallvec::{Array, SmallVec};
 use sp_runtime::{
-	traits::{Saturating, Zero},
+	traits::{Saturating, UniqueSaturatedInto, Zero},
 	DispatchError,
 };
 
@@ -294,6 +296,9 @@ pub trait Ext {
 	/// `ContractTrapped` once the frame's changes are rolled back.
 	fn record_trap(&mut self, code_hash: CodeHash<Self::T>, trap: TrapInfo);
 
+	/// The call tree being recorded, when the node asked for a trace.
+	fn tracer(&mut self) -> Option<&mut crate::trace::Tracer>;
+
 	/// Dispatches `call` with the running contract as signed origin, through `CallFilter`.
 	fn call_runtime(
 		&self,
@@ -392,6 +397,8 @@ pub struct Stack<'a, T: Config, E> {
 	debug_message: Option<&'a mut DebugBufferVec<T>>,
 	determinism: Determinism,
 	transient_storage: TransientStorage<T>,
+	/// Records the call tree when the node traces this call.
+	tracer: Option<crate::trace::Tracer>,
 	_phantom: PhantomData<E>,
 }
 
@@ -410,7 +417,9 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 		let args = FrameArgs::Call { dest, cached_info: None, delegated: None };
 		let (mut stack, executable) =
 			Self::new(args, origin, gas_meter, storage_meter, value, debug_message, determinism)?;
-		stack.run(executable, input_data)
+		let result = stack.run(executable, input_data);
+		stack.submit_trace();
+		result
 	}
 
 	/// Instantiates `executable` for `origin` and runs the stack to the end.
@@ -443,7 +452,15 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 		)?;
 		stack.nonce = Some(nonce);
 		let address = stack.first_frame.account_id.clone();
-		stack.run(executable, input_data).map(|ret| (address, ret))
+		let result = stack.run(executable, input_data).map(|ret| (address, ret));
+		stack.submit_trace();
+		result
+	}
+
+	fn submit_trace(&mut self) {
+		if let Some(tracer) = self.tracer.take() {
+			tracer.submit(<frame_system::Pallet<T>>::extrinsic_index());
+		}
 	}
 
 	fn new(
@@ -477,6 +494,7 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 			debug_message,
 			determinism,
 			transient_storage: Default::default(),
+			tracer: crate::trace::Tracer::if_enabled(),
 			_phantom: PhantomData,
 		};
 		Ok((stack, executable))
@@ -582,6 +600,12 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 	fn run(&mut self, executable: E, input_data: Vec<u8>) -> ExecResult {
 		let entry_point = self.top_frame().entry_point;
 		let delegated_code = self.top_frame().delegate.as_ref().map(|(_, hash)| *hash);
+		if self.tracer.is_some() {
+			let start = self.frame_start(&executable, &input_data);
+			if let Some(tracer) = &mut self.tracer {
+				tracer.enter(start);
+			}
+		}
 		self.transient_storage.start_transaction();
 		let outcome = with_transaction(|| -> TransactionOutcome<Result<_, DispatchError>> {
 			let output =
@@ -601,13 +625,52 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 		} else {
 			self.transient_storage.rollback_transaction();
 		}
+		let trap = self.top_frame_mut().trap.take();
+		if self.tracer.is_some() {
+			let gas_used = self.top_frame().nested_gas.gas_consumed().ref_time();
+			let outcome = match (&output, &trap) {
+				(Ok(ret), _) if ret.did_revert() => CallOutcome::Reverted,
+				(Ok(_), _) => CallOutcome::Success,
+				(Err(_), Some((code_hash, trap))) => {
+					CallOutcome::Trapped(crate::trace::trap_record(code_hash, trap))
+				}
+				(Err(e), None) => CallOutcome::Failed { error: wasm::error_name(&e.error).into() },
+			};
+			let data = output.as_ref().map(|ret| &ret.data[..]).unwrap_or_default();
+			if let Some(tracer) = &mut self.tracer {
+				tracer.exit(data, gas_used, outcome);
+			}
+		}
 		// The trap event goes in after the frame's rollback, so it survives it.
-		if let Some((code_hash, trap)) = self.top_frame_mut().trap.take() {
+		if let Some((code_hash, trap)) = trap {
 			let contract = self.top_frame().account_id.clone();
 			Contracts::<T>::contract_trapped(contract, code_hash, trap);
 		}
 		self.pop_frame(success);
 		output
+	}
+
+	/// What the trace records about the top frame as it starts.
+	fn frame_start(&self, executable: &E, input: &[u8]) -> crate::trace::FrameStart {
+		let frame = self.top_frame();
+		let kind = match (frame.entry_point, &frame.delegate) {
+			(ExportedFunction::Constructor, _) => CallKind::Instantiate,
+			(ExportedFunction::Call, Some(_)) => CallKind::DelegateCall,
+			(ExportedFunction::Call, None) => CallKind::Call,
+		};
+		let from = match self.caller() {
+			Origin::Signed(account) => account.encode(),
+			Origin::Root => Vec::new(),
+		};
+		crate::trace::FrameStart {
+			kind,
+			from,
+			to: frame.account_id.encode(),
+			code_hash: crate::trace::hash_bytes(executable.code_hash()),
+			value: frame.value_transferred.unique_saturated_into(),
+			input: input.to_vec(),
+			gas_limit: frame.nested_gas.gas_left().ref_time(),
+		}
 	}
 
 	fn run_in_transaction(
@@ -964,10 +1027,25 @@ impl<'a, T: Config, E: Executable<T>> Ext for Stack<'a, T, E> {
 		take_old: bool,
 	) -> Result<WriteOutcome, DispatchError> {
 		self.deny_in_read_only()?;
-		let frame = self.top_frame_mut();
+		// The top frame, borrowed apart from the tracer.
+		let frame = match self.frames.last_mut() {
+			Some(frame) => frame,
+			None => &mut self.first_frame,
+		};
 		let info =
 			frame.contract_info.get(&frame.account_id).ok_or(<Error<T>>::ContractNotFound)?;
 		let mut diff = Diff::default();
+		let Some(tracer) = &mut self.tracer else {
+			let outcome = info.write(key, value, Some(&mut diff), take_old);
+			frame.nested_storage.charge(&diff);
+			return Ok(outcome);
+		};
+		let old = info.read(key);
+		let raw_key = match key {
+			Key::Fix(key) => &key[..],
+			Key::Var(key) => &key[..],
+		};
+		tracer.storage(raw_key, old, value.as_deref());
 		let outcome = info.write(key, value, Some(&mut diff), take_old);
 		frame.nested_storage.charge(&diff);
 		Ok(outcome)
@@ -1029,6 +1107,9 @@ impl<'a, T: Config, E: Executable<T>> Ext for Stack<'a, T, E> {
 	}
 
 	fn deposit_event(&mut self, topics: Vec<T::Hash>, data: Vec<u8>) {
+		if let Some(tracer) = &mut self.tracer {
+			tracer.event(topics.iter().map(crate::trace::hash_bytes).collect(), &data);
+		}
 		let contract = self.top_frame().account_id.clone();
 		Contracts::<T>::deposit_indexed_event(topics, Event::ContractEmitted { contract, data });
 	}
@@ -1120,6 +1201,10 @@ impl<'a, T: Config, E: Executable<T>> Ext for Stack<'a, T, E> {
 
 	fn record_trap(&mut self, code_hash: CodeHash<T>, trap: TrapInfo) {
 		self.top_frame_mut().trap = Some((code_hash, trap));
+	}
+
+	fn tracer(&mut self) -> Option<&mut crate::trace::Tracer> {
+		self.tracer.as_mut()
 	}
 
 	fn call_runtime(

@@ -37,6 +37,7 @@ mod gas;
 mod primitives;
 mod schedule;
 mod storage;
+mod trace;
 mod transient_storage;
 mod wasm;
 pub mod weights;
@@ -1387,5 +1388,16 @@ sp_api::decl_runtime_apis! {
 			address: AccountId,
 			key: Vec<u8>,
 		) -> GetStorageResult;
+	}
+}
+
+sp_api::decl_runtime_apis! {
+	/// Callisto's tracing entry point. Called at a block's parent, it executes the block's
+	/// extrinsics again so that the node (which registers a trace collector for the call) gets
+	/// the traces of their contract calls. Its state changes are discarded like any runtime-API
+	/// call's.
+	pub trait ContractsTraceApi {
+		/// Initialises a block from `header` and applies `extrinsics` in order.
+		fn execute_block_traced(header: Block::Header, extrinsics: Vec<Block::Extrinsic>);
 	}
 }

@@ -4,9 +4,9 @@
 //! nothing recorded. Trap locations are off-chain knowledge; the pallet never depends on them
 //! for anything but the content of its trap events.
 
-#[cfg(not(substrate_runtime))]
-use crate::DebugInfoExt;
 use crate::SourceFrame;
+#[cfg(not(substrate_runtime))]
+use crate::{DebugInfoExt, TraceExt};
 use alloc::vec::Vec;
 use sp_runtime_interface::{
 	pass_by::{
@@ -85,5 +85,19 @@ pub trait ContractDebug {
 		self.extension::<DebugInfoExt>()
 			.map(|ext| core::mem::take(&mut ext.failed))
 			.unwrap_or_default()
+	}
+
+	/// Whether the node wants traces of contract calls (a [`TraceExt`] is registered).
+	fn tracing(&mut self) -> bool {
+		use sp_externalities::ExternalitiesExt as _;
+		self.extension::<TraceExt>().is_some()
+	}
+
+	/// Hands an encoded [`crate::trace::Trace`] to the node.
+	fn submit_trace(&mut self, trace: PassFatPointerAndRead<&[u8]>) {
+		use sp_externalities::ExternalitiesExt as _;
+		if let Some(ext) = self.extension::<TraceExt>() {
+			ext.submit(trace);
+		}
 	}
 }

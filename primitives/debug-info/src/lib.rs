@@ -12,6 +12,9 @@
 //! events of a failed extrinsic, so the pallet also records them host-side and deposits the
 //! records of failed dispatches when the block finalises.
 //!
+//! Traces ([`trace`]) take the same road: when the node registers a [`TraceExt`], the pallet
+//! records the call tree of every top-level call and submits it at the end.
+//!
 //! Faces, like `sp-sandbox`: the runtime sees [`contract_debug`] and the shared types; the host
 //! side (DWARF, store, extension) exists wherever the interface's host face does.
 
@@ -23,16 +26,21 @@ use alloc::{string::String, vec::Vec};
 use codec::{Decode, Encode};
 
 mod interface;
+pub mod trace;
 pub use interface::contract_debug;
 
 #[cfg(not(substrate_runtime))]
 pub use interface::contract_debug::HostFunctions;
 
 #[cfg(not(substrate_runtime))]
+mod collector;
+#[cfg(not(substrate_runtime))]
 mod dwarf;
 #[cfg(not(substrate_runtime))]
 mod store;
 
+#[cfg(not(substrate_runtime))]
+pub use collector::{TraceCollector, TraceExt};
 #[cfg(not(substrate_runtime))]
 pub use dwarf::{DebugInfo, Error};
 #[cfg(not(substrate_runtime))]

@@ -888,6 +888,8 @@ fn traps_of_a_debug_build_name_kind_message_and_source_line() {
 				.collect::<Vec<_>>()
 		})
 	});
+	// wasmi reports no frames itself; replaying its trap on wasmtime finds the same ones.
+	assert_eq!(wasmi, wasmtime, "both backends locate every trap alike");
 	for (((message, marker, kind), on_wasmi), on_wasmtime) in
 		cases.iter().zip(&wasmi).zip(&wasmtime)
 	{
@@ -903,17 +905,12 @@ fn traps_of_a_debug_build_name_kind_message_and_source_line() {
 				text.contains(&format!("lib.rs:{}", trapper_line(marker))),
 				"{backend} {message}: {text}"
 			);
-			if backend == "wasmtime" {
-				let location = location.as_ref().expect("wasmtime frames symbolicate");
-				assert_eq!(
-					(String::from_utf8(location.file.clone()).unwrap().as_str(), location.line),
-					(
-						"/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs",
-						trapper_line(marker)
-					),
-					"{message}"
-				);
-			}
+			let location = location.as_ref().expect("frames symbolicate on both backends");
+			assert_eq!(
+				(String::from_utf8(location.file.clone()).unwrap().as_str(), location.line),
+				("/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs", trapper_line(marker)),
+				"{backend} {message}"
+			);
 		}
 	}
 }
@@ -973,4 +970,91 @@ fn a_nested_trap_gets_its_event_while_the_caller_succeeds() {
 		panic!("expected one ContractTrapped, got {events:?}");
 	};
 	assert_eq!((contract, kind, location), (&trapper, &TrapKind::Unreachable, &None));
+}
+
+/// Runs `f` with a trace collector registered, returning its result and the traces.
+fn traced<R>(f: impl FnOnce() -> R) -> (R, Vec<callisto_debug_info::trace::Trace>) {
+	let mut ext = new_test_ext();
+	let collector = callisto_debug_info::TraceCollector::new();
+	ext.register_extension(callisto_debug_info::TraceExt::new(collector.clone()));
+	let result = ext.execute_with(f);
+	(result, collector.take())
+}
+
+#[test]
+fn traces_record_the_call_tree_host_calls_storage_and_traps() {
+	use callisto_debug_info::trace::{CallKind, CallOutcome, HostCallResult};
+	let [wasmi, wasmtime] = on_both_backends(|| {
+		traced(|| {
+			let callee = deploy(echo_storage_contract(), b"from callee".to_vec());
+			let caller = deploy(caller_contract(0, 0), vec![]);
+			let trapper = deploy(contract("", "unreachable"), vec![]);
+			dry_call(&caller, 0, callee.encode());
+			dry_call(&caller, 0, trapper.encode());
+			(callee, caller, trapper)
+		})
+	});
+	assert_eq!(wasmi, wasmtime, "identical traces on both backends");
+	let ((callee, caller, trapper), traces) = wasmi;
+	// Three instantiations, then two calls: one trace per top-level call.
+	let [deploy_callee, _, _, ok, trapped] = &traces[..] else {
+		panic!("expected 5 traces, got {}", traces.len())
+	};
+	assert!(traces.iter().all(|t| t.dropped == 0));
+
+	// The constructor's storage write: absent before, the input after.
+	let root = &deploy_callee.root;
+	assert_eq!((root.kind, &root.to), (CallKind::Instantiate, &callee.encode()));
+	assert_eq!(root.storage.len(), 1);
+	assert_eq!(root.storage[0].key, b"keyy".to_vec());
+	assert_eq!(
+		(root.storage[0].old.as_deref(), root.storage[0].new.as_deref()),
+		(None, Some(&b"from callee"[..]))
+	);
+
+	// caller -> callee: the nested frame hangs under the host call that made it.
+	let root = &ok.root;
+	assert_eq!(
+		(root.kind, &root.from, &root.to),
+		(CallKind::Call, &ALICE.encode(), &caller.encode())
+	);
+	assert_eq!(root.input, callee.encode());
+	assert_eq!(root.outcome, CallOutcome::Success);
+	assert!(root.gas_used > 0 && root.gas_used <= root.gas_limit);
+	let call = root.host_calls.iter().find(|h| h.name == "seal2::call").expect("the call");
+	assert_eq!((call.nested, &call.result), (Some(0), &HostCallResult::Value(0)));
+	let returned = root.host_calls.last().expect("seal_return");
+	assert_eq!(returned.result, HostCallResult::Stopped("return".into()));
+	let [nested] = &root.calls[..] else { panic!("one nested call: {:?}", root.calls) };
+	assert_eq!((&nested.from, &nested.to), (&caller.encode(), &callee.encode()));
+	assert_eq!((&nested.output[..], &nested.outcome), (&b"from callee"[..], &CallOutcome::Success));
+	assert!(nested.gas_used <= root.gas_used);
+
+	// caller -> trapper: the callee trapped, with frames on both backends (wasmi's replayed).
+	let [nested] = &trapped.root.calls[..] else { panic!("one nested call") };
+	assert_eq!(nested.to, trapper.encode());
+	let CallOutcome::Trapped(trap) = &nested.outcome else {
+		panic!("the callee traps: {:?}", nested.outcome)
+	};
+	assert_eq!(trap.kind, "Unreachable");
+	assert_eq!(trap.offsets.len(), 1, "one frame: the exported function");
+	assert_eq!(trapped.root.outcome, CallOutcome::Success, "the caller goes on");
+}
+
+#[test]
+fn a_failing_call_has_a_trace_and_tracing_is_off_without_a_collector() {
+	let ((), traces) = traced(|| {
+		let address = deploy_debug_trapper(DebugInfo::Skip);
+		let out = dry_call(&address, 0, selector("overflow"));
+		assert!(out.result.is_err());
+	});
+	let last = &traces.last().expect("traced").root;
+	let callisto_debug_info::trace::CallOutcome::Trapped(trap) = &last.outcome else {
+		panic!("the overflow traps: {:?}", last.outcome)
+	};
+	assert_eq!(trap.kind, "ArithmeticOverflow");
+	assert!(!trap.offsets.is_empty());
+	new_test_ext().execute_with(|| {
+		assert!(!callisto_debug_info::contract_debug::tracing());
+	});
 }

@@ -126,7 +126,7 @@ macro_rules! host_functions {
 
 						const FLAGS: u8 = 0 $(| flags::$flag)*;
 						const NAME: &str = concat!(stringify!($module), "::", stringify!($name));
-						ctx.host_call(NAME, fuel, FLAGS & flags::mutating != 0, |ctx| {
+						ctx.host_call(NAME, args, fuel, FLAGS & flags::mutating != 0, |ctx| {
 							#[allow(unused_mut)]
 							let mut args = Args::new(args);
 							$(let $arg = args.next::<$ty, E::T>()?;)*

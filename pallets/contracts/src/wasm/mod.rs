@@ -18,6 +18,7 @@ mod trap;
 pub use host_fns::{HostFnInfo, HOST_FUNCTIONS};
 #[cfg(test)]
 pub(crate) use module::ValType;
+pub(crate) use runtime::error_name;
 pub use runtime::ReturnErrorCode;
 pub use trap::{SourceLocation, TrapInfo, TrapKind};
 

@@ -35,8 +35,25 @@ fn symbolicate(code_hash: &[u8], offsets: &[u32]) -> Vec<callisto_debug_info::So
 	}
 }
 
+/// The backtrace of a trap for the node log, innermost frame first, with source lines (the
+/// pallet logs the trap's kind, message and location separately, with the event).
+fn backtrace_text(
+	code_hash: &[u8],
+	frames: &[callisto_debug_info::SourceFrame],
+) -> alloc::string::String {
+	use core::fmt::Write as _;
+	let mut text = alloc::format!(
+		"backtrace of the trap in code 0x{}:",
+		sp_core::hexdisplay::HexDisplay::from(&code_hash)
+	);
+	for (i, frame) in frames.iter().enumerate() {
+		let _ = write!(text, "\n  {i:>2}: {frame}");
+	}
+	text
+}
+
 /// The name of a dispatch error, as developers know it (`OutOfBounds`, `TransferFailed`).
-fn error_name(error: &DispatchError) -> &'static str {
+pub(crate) fn error_name(error: &DispatchError) -> &'static str {
 	match error {
 		DispatchError::Module(module) => module.message.unwrap_or("module error"),
 		other => (*other).into(),
@@ -188,11 +205,13 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 	pub fn host_call(
 		&mut self,
 		name: &'static str,
+		args: &[Value],
 		fuel: &mut u64,
 		mutating: bool,
 		body: impl FnOnce(&mut Self) -> Result<ReturnValue, TrapReason>,
 	) -> Result<ReturnValue, HostError> {
 		self.host_fn = name;
+		let calls_before = self.ext.tracer().map(|t| t.nested_calls());
 		let result = self
 			.sync_from_engine(*fuel)
 			.map_err(TrapReason::from)
@@ -203,11 +222,44 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 				}
 				body(self)
 			});
+		if let Some(calls_before) = calls_before {
+			self.trace_host_call(name, args, &result, calls_before);
+		}
 		*fuel = self.sync_to_engine();
 		result.map_err(|reason| {
 			self.trap_reason = Some(reason);
 			HostError(0)
 		})
+	}
+
+	fn trace_host_call(
+		&mut self,
+		name: &str,
+		args: &[Value],
+		result: &Result<ReturnValue, TrapReason>,
+		calls_before: usize,
+	) {
+		use callisto_debug_info::trace::HostCallResult;
+		let result = match result {
+			Ok(ReturnValue::Value(Value::I32(v))) => HostCallResult::Value(i64::from(*v)),
+			Ok(ReturnValue::Value(Value::I64(v))) => HostCallResult::Value(*v),
+			Ok(ReturnValue::Unit) => HostCallResult::Unit,
+			Err(TrapReason::Return(_)) => HostCallResult::Stopped("return".into()),
+			Err(TrapReason::Termination) => HostCallResult::Stopped("terminate".into()),
+			Err(TrapReason::SupervisorError(error)) => {
+				HostCallResult::Stopped(error_name(error).into())
+			}
+		};
+		let args = args
+			.iter()
+			.map(|v| match v {
+				Value::I32(v) => i64::from(*v),
+				Value::I64(v) => *v,
+			})
+			.collect();
+		if let Some(tracer) = self.ext.tracer() {
+			tracer.host_call(name, args, result, calls_before);
+		}
 	}
 
 	/// The frame's result from what the sandbox returned. A trap is also recorded with the
@@ -231,10 +283,11 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 		};
 		// The frame trapped: only now is asking the node for source frames worth a host call
 		// (every `seal_return` also ends in a sandbox trap).
-		let frames = match &outcome {
-			Err(SandboxError::Trap(trap)) => symbolicate(code_hash.as_ref(), &trap.frames),
+		let offsets = match &outcome {
+			Err(SandboxError::Trap(trap)) => trap.frames.clone(),
 			_ => Vec::new(),
 		};
+		let frames = symbolicate(code_hash.as_ref(), &offsets);
 		let (trap, result) = match (outcome, reason) {
 			(_, Some(TrapReason::SupervisorError(error))) => {
 				let trap = if error == Error::<E::T>::OutOfGas.into() {
@@ -257,7 +310,11 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 				(info, Err(Error::<E::T>::ContractTrapped.into()))
 			}
 		};
-		self.ext.record_trap(*code_hash, trap);
+		// Re-executions for traces would print every trap again.
+		if !frames.is_empty() && self.ext.tracer().is_none() {
+			log::debug!(target: LOG_TARGET, "{}", backtrace_text(code_hash.as_ref(), &frames));
+		}
+		self.ext.record_trap(*code_hash, TrapInfo { offsets, ..trap });
 		result
 	}
 

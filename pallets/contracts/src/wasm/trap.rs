@@ -57,6 +57,8 @@ pub struct TrapInfo {
 	pub kind: TrapKind,
 	pub message: Vec<u8>,
 	pub location: Option<SourceLocation>,
+	/// Code offsets of the backtrace, innermost first (for traces; the event has `location`).
+	pub offsets: Vec<u32>,
 }
 
 impl TrapInfo {
@@ -68,7 +70,12 @@ impl TrapInfo {
 		frames: &[SourceFrame],
 	) -> Self {
 		let kind = classify(kind, message, frames);
-		Self { kind, message: truncate(message.unwrap_or_default()), location: locate(frames) }
+		Self {
+			kind,
+			message: truncate(message.unwrap_or_default()),
+			location: locate(frames),
+			offsets: Vec::new(),
+		}
 	}
 
 	/// A host function that refused the call (`error` names why).
@@ -76,12 +83,22 @@ impl TrapInfo {
 		let mut message = String::from(function);
 		message.push_str(": ");
 		message.push_str(error);
-		Self { kind: TrapKind::HostFunction, message: truncate(&message), location: locate(frames) }
+		Self {
+			kind: TrapKind::HostFunction,
+			message: truncate(&message),
+			location: locate(frames),
+			offsets: Vec::new(),
+		}
 	}
 
 	/// Out of gas where the engine stopped.
 	pub fn out_of_gas(frames: &[SourceFrame]) -> Self {
-		Self { kind: TrapKind::OutOfGas, message: Vec::new(), location: locate(frames) }
+		Self {
+			kind: TrapKind::OutOfGas,
+			message: Vec::new(),
+			location: locate(frames),
+			offsets: Vec::new(),
+		}
 	}
 }
 

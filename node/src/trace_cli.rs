@@ -669,7 +669,7 @@ mod tests {
 	fn frame(kind: &str, error: Option<&str>, calls: Vec<Value>) -> Value {
 		let mut frame = json!({
 			"type": kind,
-			"from": "5GrwvaEF5zXb26Fz9rcQpDWS5AGBgYCyvL8tiqM3DKnRaFBzb",
+			"from": "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",
 			"to": "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty",
 			"value": "0x0",
 			"gas": "0xba43b7400",
@@ -714,9 +714,9 @@ mod tests {
 		let text = render(&root, Style { colour: false }, false);
 		let expected = "\
 block #5 (0xabc), extrinsic 1
-CALL 5Grwva…RaFBzb → 5FHneW…M694ty  0x633aa551  gas 1,234,567 / 50,000,000,000  ok
+CALL 5Grwva…GKutQY → 5FHneW…M694ty  0x633aa551  gas 1,234,567 / 50,000,000,000  ok
 ├─ seal2::call(0) → 1
-├─ CALL 5Grwva…RaFBzb → 5FHneW…M694ty  0x633aa551  gas 1,234,567 / 50,000,000,000  trapped: DivisionByZero
+├─ CALL 5Grwva…GKutQY → 5FHneW…M694ty  0x633aa551  gas 1,234,567 / 50,000,000,000  trapped: DivisionByZero
 │  ├─ trap DivisionByZero
 │  │    at /src/lib.rs:70:13 in divide
 │  │    backtrace:
@@ -724,7 +724,7 @@ CALL 5Grwva…RaFBzb → 5FHneW…M694ty  0x633aa551  gas 1,234,567 / 50,000,000
 │  │      0x001388
 │  └─ seal0::input(1, 2) → ()
 ├─ seal0::seal_return(0, 1, 2) → stopped: return
-├─ DELEGATECALL 5Grwva…RaFBzb → 5FHneW…M694ty  0x633aa551  gas 1,234,567 / 50,000,000,000  ok
+├─ DELEGATECALL 5Grwva…GKutQY → 5FHneW…M694ty  0x633aa551  gas 1,234,567 / 50,000,000,000  ok
 └─ storage 0x00000000: (none) → 0x01";
 		assert_eq!(text, expected);
 

@@ -153,6 +153,9 @@ pub struct HostCallJson {
 	/// Index in `calls` of the frame this host call created.
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub call: Option<u32>,
+	/// Where the contract made the call: the module offset of its `call` instruction and,
+	/// with debug info, the contract's own source line that led to it.
+	pub call_site: BacktraceJson,
 }
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
@@ -415,6 +418,25 @@ pub fn render_trace(trace: &Trace, debug_info: &DebugInfoStore) -> CallFrame {
 	frame
 }
 
+/// A host call's site; with debug info, the innermost of its (inlined) source frames that is
+/// the contract's own code, else the innermost.
+fn render_call_site(
+	code_hash: &[u8; 32],
+	offset: u32,
+	debug_info: &DebugInfoStore,
+) -> BacktraceJson {
+	let frames = debug_info.symbolicate(code_hash, &[offset]);
+	let frame = user_frame(&frames).or(frames.first());
+	BacktraceJson {
+		offset,
+		file: frame.and_then(|f| f.file.clone()),
+		line: frame.and_then(|f| f.line),
+		column: frame.and_then(|f| f.column),
+		function: frame.and_then(|f| f.function.clone()),
+		inlined: None,
+	}
+}
+
 /// One frame and those it created.
 pub fn render_frame(frame: &CallTrace, debug_info: &DebugInfoStore) -> CallFrame {
 	let (error, trap) = match &frame.outcome {
@@ -461,6 +483,7 @@ pub fn render_frame(frame: &CallTrace, debug_info: &DebugInfoStore) -> CallFrame
 					result,
 					stopped,
 					call: call.nested,
+					call_site: render_call_site(&frame.code_hash, call.call_site, debug_info),
 				}
 			})
 			.collect(),
@@ -907,7 +930,7 @@ mod tests {
 
 	const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../pallets/contracts/fixtures");
 	const TRAPPER_SOURCE: &str = "/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs";
-	const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS5AGBgYCyvL8tiqM3DKnRaFBzb";
+	const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
 
 	/// The line marked `// TRAP(<kind>)` in the trapper's source.
 	fn marked_line(kind: &str) -> u32 {
@@ -1001,18 +1024,21 @@ mod tests {
 			HostCall {
 				name: "seal2::call".into(),
 				args: vec![1, -2],
+				call_site: 0,
 				result: HostCallResult::Value(0),
 				nested: Some(0),
 			},
 			HostCall {
 				name: "seal0::caller".into(),
 				args: vec![64, 68],
+				call_site: 0,
 				result: HostCallResult::Unit,
 				nested: None,
 			},
 			HostCall {
 				name: "seal0::seal_return".into(),
 				args: vec![0, 0, 0],
+				call_site: 0,
 				result: HostCallResult::Stopped("return".into()),
 				nested: None,
 			},
@@ -1061,9 +1087,9 @@ mod tests {
 		assert_eq!(
 			json["hostCalls"],
 			json!([
-				{ "name": "seal2::call", "args": [1, -2], "result": 0, "call": 0 },
-				{ "name": "seal0::caller", "args": [64, 68], "result": null },
-				{ "name": "seal0::seal_return", "args": [0, 0, 0], "result": null, "stopped": "return" },
+				{ "name": "seal2::call", "args": [1, -2], "result": 0, "call": 0, "callSite": { "offset": 0 } },
+				{ "name": "seal0::caller", "args": [64, 68], "result": null, "callSite": { "offset": 0 } },
+				{ "name": "seal0::seal_return", "args": [0, 0, 0], "result": null, "stopped": "return", "callSite": { "offset": 0 } },
 			])
 		);
 		assert_eq!(

@@ -94,6 +94,7 @@ impl Tracer {
 		&mut self,
 		name: &str,
 		args: Vec<i64>,
+		call_site: u32,
 		result: HostCallResult,
 		calls_before: usize,
 	) {
@@ -104,7 +105,7 @@ impl Tracer {
 		let Some(frame) = self.open.last_mut() else { return };
 		self.host_calls += 1;
 		let nested = (frame.calls.len() > calls_before).then(|| frame.calls.len() as u32 - 1);
-		frame.host_calls.push(HostCall { name: name.into(), args, result, nested });
+		frame.host_calls.push(HostCall { name: name.into(), args, call_site, result, nested });
 	}
 
 	/// The innermost frame wrote its storage.

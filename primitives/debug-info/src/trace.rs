@@ -74,6 +74,8 @@ pub struct HostCall {
 	pub name: String,
 	/// The raw Wasm arguments.
 	pub args: Vec<i64>,
+	/// Code offset of the `call` instruction in the contract (the node symbolicates it).
+	pub call_site: u32,
 	pub result: HostCallResult,
 	/// Index of the nested frame this call created in [`CallTrace::calls`], for calls and
 	/// instantiations.

@@ -62,7 +62,8 @@ mod runtime_api;
 pub mod host;
 
 pub use runtime_api::{
-	EnvironmentDefinitionBuilder, HostFuncType, Instance, Memory, MeteredHostFuncType,
+	EnvironmentDefinitionBuilder, HostCallContext, HostFuncType, Instance, Memory,
+	MeteredHostFuncType,
 };
 
 /// The host functions that a node must add to its executor, e.g.
@@ -275,6 +276,8 @@ pub enum Outcome {
 		args: Vec<Value>,
 		/// Gas left at the call.
 		gas_left: u64,
+		/// Code offset (in the original module) of the `call` instruction.
+		call_site: u32,
 	},
 	/// The code trapped; the instance is idle again.
 	Trapped {

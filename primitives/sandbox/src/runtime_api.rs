@@ -10,9 +10,20 @@ use alloc::{rc::Rc, vec::Vec};
 /// arguments of the call.
 pub type HostFuncType<T> = fn(&mut T, &[Value]) -> Result<ReturnValue, HostError>;
 
-/// A runtime-side host function that also charges gas: it gets the gas left at the call and may
-/// lower it (or return [`HostError`]) before the sandboxed code resumes.
-pub type MeteredHostFuncType<T> = fn(&mut T, &mut u64, &[Value]) -> Result<ReturnValue, HostError>;
+/// A runtime-side host function that also charges gas: it gets the gas left at the call (and
+/// where the call is) and may lower the gas (or return [`HostError`]) before the sandboxed code
+/// resumes.
+pub type MeteredHostFuncType<T> =
+	fn(&mut T, &mut HostCallContext, &[Value]) -> Result<ReturnValue, HostError>;
+
+/// What a metered host function gets besides its arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HostCallContext {
+	/// Gas left; the function lowers it by what it charges.
+	pub gas_left: u64,
+	/// Code offset (in the original module) of the `call` instruction that made this call.
+	pub call_site: u32,
+}
 
 /// Owner of a host memory handle; tears the handle down when the last clone drops.
 #[derive(Debug)]
@@ -179,10 +190,15 @@ impl<T> Instance<T> {
 					self.gas_left = gas_left;
 					return Err(Error::Trap(trap));
 				}
-				Outcome::HostCall { index, args, mut gas_left } => {
+				Outcome::HostCall { index, args, mut gas_left, call_site } => {
 					let reply = match self.funcs.get(index as usize) {
 						Some(HostFunc::Plain(f)) => f(state, &args),
-						Some(HostFunc::Metered(f)) => f(state, &mut gas_left, &args),
+						Some(HostFunc::Metered(f)) => {
+							let mut context = HostCallContext { gas_left, call_site };
+							let reply = f(state, &mut context, &args);
+							gas_left = context.gas_left;
+							reply
+						}
 						// The host only reports indices we gave it; treat anything else as a
 						// trap rather than panicking the runtime.
 						None => Err(HostError(u32::MAX)),

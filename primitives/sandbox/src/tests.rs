@@ -3,8 +3,8 @@
 
 use crate::{
 	host::SandboxExt, host_interface::sandbox, Backend, Config, EnvironmentDefinitionBuilder,
-	Error, HostError, Instance, Memory, ModuleCache, ReturnValue, SharedModuleCache, Trap,
-	TrapKind, Value,
+	Error, HostCallContext, HostError, Instance, Memory, ModuleCache, ReturnValue,
+	SharedModuleCache, Trap, TrapKind, Value,
 };
 use sp_externalities::ExternalitiesExt;
 
@@ -54,6 +54,8 @@ struct State {
 	seen: Vec<Vec<u8>>,
 	/// Code that `env.nested` instantiates and calls.
 	callee: Option<Vec<u8>>,
+	/// Call sites `env.charge` saw.
+	sites: Vec<u32>,
 }
 
 fn host_add(_: &mut State, args: &[Value]) -> Result<ReturnValue, HostError> {
@@ -99,9 +101,14 @@ fn host_trap(_: &mut State, _: &[Value]) -> Result<ReturnValue, HostError> {
 }
 
 /// Charges its i64 argument in gas; traps with code 99 when that is more than what is left.
-fn host_charge(_: &mut State, gas: &mut u64, args: &[Value]) -> Result<ReturnValue, HostError> {
+fn host_charge(
+	state: &mut State,
+	context: &mut HostCallContext,
+	args: &[Value],
+) -> Result<ReturnValue, HostError> {
+	state.sites.push(context.call_site);
 	let [Value::I64(n)] = args else { return Err(HostError(1)) };
-	*gas = gas.checked_sub(*n as u64).ok_or(HostError(99))?;
+	context.gas_left = context.gas_left.checked_sub(*n as u64).ok_or(HostError(99))?;
 	Ok(ReturnValue::Unit)
 }
 
@@ -259,6 +266,37 @@ fn metered_host_function_charges_gas() {
 	let (result, gas_left, ..) = on_both(|_| run(&code, &[], 500, &Config::default()));
 	assert_eq!(result, trap(TrapKind::Host(99)));
 	assert_eq!(gas_left, 498);
+}
+
+/// A host function learns where it was called from: the original offset of the `call`.
+#[test]
+fn host_calls_report_their_call_site() {
+	let code = wasm(
+		r#"(module (import "env" "charge" (func $charge (param i64)))
+			(func $inner i64.const 1 call $charge)
+			(func (export "call") i64.const 2 call $charge call $inner))"#,
+	);
+	let mut import_calls = Vec::new();
+	for payload in wasmparser::Parser::new(0).parse_all(&code) {
+		if let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("valid") {
+			for op in body.get_operators_reader().expect("valid").into_iter_with_offsets() {
+				if let (wasmparser::Operator::Call { function_index: 0 }, offset) =
+					op.expect("valid")
+				{
+					import_calls.push(offset as u32);
+				}
+			}
+		}
+	}
+	let [in_inner, in_call] = import_calls[..] else { panic!("two calls of the import") };
+	let sites = on_both(|_| {
+		let mut state = State::default();
+		let mut instance = Instance::new(&code, &env(None), &Config::default()).expect("valid");
+		instance.set_gas_left(GAS);
+		instance.invoke("call", &[], &mut state).expect("runs");
+		state.sites
+	});
+	assert_eq!(sites, vec![in_call, in_inner]);
 }
 
 #[test]

@@ -1023,6 +1023,7 @@ fn traces_record_the_call_tree_host_calls_storage_and_traps() {
 	assert!(root.gas_used > 0 && root.gas_used <= root.gas_limit);
 	let call = root.host_calls.iter().find(|h| h.name == "seal2::call").expect("the call");
 	assert_eq!((call.nested, &call.result), (Some(0), &HostCallResult::Value(0)));
+	assert!(call.call_site > 0, "the offset of the contract's `call` instruction");
 	let returned = root.host_calls.last().expect("seal_return");
 	assert_eq!(returned.result, HostCallResult::Stopped("return".into()));
 	let [nested] = &root.calls[..] else { panic!("one nested call: {:?}", root.calls) };

@@ -35,7 +35,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Convert, Zero};
-use sp_sandbox::{HostError, MeteredHostFuncType, ReturnValue, Value};
+use sp_sandbox::{HostCallContext, HostError, MeteredHostFuncType, ReturnValue, Value};
 
 /// Flag bits of a host function.
 #[allow(non_upper_case_globals)]
@@ -117,7 +117,7 @@ macro_rules! host_functions {
 					$(#[doc = $doc])*
 					pub fn $name<'a, E: Ext + 'a>(
 						ctx: &mut Runtime<'a, E>,
-						fuel: &mut u64,
+						context: &mut HostCallContext,
 						args: &[Value],
 					) -> Result<ReturnValue, HostError> {
 						fn body<'a, E: Ext + 'a>(
@@ -126,7 +126,7 @@ macro_rules! host_functions {
 
 						const FLAGS: u8 = 0 $(| flags::$flag)*;
 						const NAME: &str = concat!(stringify!($module), "::", stringify!($name));
-						ctx.host_call(NAME, args, fuel, FLAGS & flags::mutating != 0, |ctx| {
+						ctx.host_call(NAME, args, context, FLAGS & flags::mutating != 0, |ctx| {
 							#[allow(unused_mut)]
 							let mut args = Args::new(args);
 							$(let $arg = args.next::<$ty, E::T>()?;)*

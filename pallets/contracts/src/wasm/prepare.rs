@@ -15,7 +15,9 @@ use super::{
 use crate::Config;
 use alloc::{vec, vec::Vec};
 use frame_support::traits::Get;
-use sp_sandbox::{EnvironmentDefinitionBuilder, HostError, Instance, Memory, ReturnValue, Value};
+use sp_sandbox::{
+	EnvironmentDefinitionBuilder, HostCallContext, HostError, Instance, Memory, ReturnValue, Value,
+};
 
 /// A host function an import resolved to.
 pub struct LinkedImport<'c> {
@@ -97,7 +99,11 @@ pub fn link<T: Config>(code: &[u8], allow_deprecated: bool) -> Result<Linked<'_>
 }
 
 /// Stands in for every host function while code is only compiled.
-fn never_called(_: &mut (), _: &mut u64, _: &[Value]) -> Result<ReturnValue, HostError> {
+fn never_called(
+	_: &mut (),
+	_: &mut HostCallContext,
+	_: &[Value],
+) -> Result<ReturnValue, HostError> {
 	Err(HostError(0))
 }
 

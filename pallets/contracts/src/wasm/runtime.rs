@@ -23,7 +23,7 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeLimit, MaxEncodedLen};
 use frame_support::traits::Get;
 use sp_runtime::DispatchError;
-use sp_sandbox::{HostError, Memory, ReturnValue, TrapKind, Value};
+use sp_sandbox::{HostCallContext, HostError, Memory, ReturnValue, TrapKind, Value};
 
 /// The source frames of a trap in the code `code_hash` (empty without debug info).
 fn symbolicate(code_hash: &[u8], offsets: &[u32]) -> Vec<callisto_debug_info::SourceFrame> {
@@ -206,14 +206,14 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 		&mut self,
 		name: &'static str,
 		args: &[Value],
-		fuel: &mut u64,
+		context: &mut HostCallContext,
 		mutating: bool,
 		body: impl FnOnce(&mut Self) -> Result<ReturnValue, TrapReason>,
 	) -> Result<ReturnValue, HostError> {
 		self.host_fn = name;
 		let calls_before = self.ext.tracer().map(|t| t.nested_calls());
 		let result = self
-			.sync_from_engine(*fuel)
+			.sync_from_engine(context.gas_left)
 			.map_err(TrapReason::from)
 			.and_then(|()| self.charge_gas(RuntimeCosts::HostFn).map_err(TrapReason::from))
 			.and_then(|_| {
@@ -223,9 +223,9 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 				body(self)
 			});
 		if let Some(calls_before) = calls_before {
-			self.trace_host_call(name, args, &result, calls_before);
+			self.trace_host_call(name, args, context.call_site, &result, calls_before);
 		}
-		*fuel = self.sync_to_engine();
+		context.gas_left = self.sync_to_engine();
 		result.map_err(|reason| {
 			self.trap_reason = Some(reason);
 			HostError(0)
@@ -236,6 +236,7 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 		&mut self,
 		name: &str,
 		args: &[Value],
+		call_site: u32,
 		result: &Result<ReturnValue, TrapReason>,
 		calls_before: usize,
 	) {
@@ -258,7 +259,7 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 			})
 			.collect();
 		if let Some(tracer) = self.ext.tracer() {
-			tracer.host_call(name, args, result, calls_before);
+			tracer.host_call(name, args, call_site, result, calls_before);
 		}
 	}
 

@@ -15,6 +15,9 @@
 //!   function's own label are covered by wrapping the original body in a `block` whose end is
 //!   followed by the exit code.
 //! - `reason` (`i32`): why the instrumented code executed `unreachable` (0 = the module's own).
+//! - `call_site` (`i32`): set to the original code offset of every `call` of an imported (host)
+//!   function just before it, so a host call can say where in the contract it was made. It is
+//!   injected code, so it costs no gas.
 //!
 //! The instrumenter records, per function, which instrumented code offset corresponds to which
 //! original code offset, so engine backtraces can be reported in terms of the original module.
@@ -36,6 +39,8 @@ pub const GAS_EXPORT: &str = "__sandbox_gas";
 pub const STACK_EXPORT: &str = "__sandbox_stack";
 /// Export name of the trap-reason global.
 pub const REASON_EXPORT: &str = "__sandbox_reason";
+/// Export name of the host-call-site global.
+pub const CALL_SITE_EXPORT: &str = "__sandbox_call_site";
 /// `reason` value: out of gas.
 pub const REASON_OUT_OF_GAS: i32 = 1;
 /// `reason` value: stack-height limit exceeded.
@@ -117,6 +122,9 @@ struct Globals {
 	gas: u32,
 	stack: u32,
 	reason: u32,
+	call_site: u32,
+	/// Functions `0..imported_funcs` are host functions.
+	imported_funcs: u32,
 }
 
 fn emit(bytes: &mut Vec<u8>, instrs: &[Instruction]) {
@@ -240,6 +248,15 @@ fn instrument_body(
 			gas_charge(&mut bytes, g, (end - i) as i64);
 		}
 		map.push((bytes.len() as u32, offset as u32));
+		if let Operator::Call { function_index } = op {
+			if function_index < g.imported_funcs {
+				let site = i32::try_from(offset).map_err(|_| Error::CodeTooLarge)?;
+				emit(
+					&mut bytes,
+					&[Instruction::I32Const(site), Instruction::GlobalSet(g.call_site)],
+				);
+			}
+		}
 		if let Operator::Return = op {
 			stack_exit(&mut bytes, g, cost);
 			Instruction::Return.encode(&mut bytes);
@@ -261,6 +278,7 @@ fn add_globals(globals: &mut GlobalSection) {
 		(ValType::I64, ConstExpr::i64_const(0)),
 		(ValType::I32, ConstExpr::i32_const(0)),
 		(ValType::I32, ConstExpr::i32_const(0)),
+		(ValType::I32, ConstExpr::i32_const(0)),
 	] {
 		globals.global(GlobalType { val_type, mutable: true, shared: false }, &init);
 	}
@@ -270,6 +288,7 @@ fn add_exports(exports: &mut ExportSection, g: &Globals) {
 	exports.export(GAS_EXPORT, ExportKind::Global, g.gas);
 	exports.export(STACK_EXPORT, ExportKind::Global, g.stack);
 	exports.export(REASON_EXPORT, ExportKind::Global, g.reason);
+	exports.export(CALL_SITE_EXPORT, ExportKind::Global, g.call_site);
 }
 
 /// Writes sections in order, inserting the ones we add where they belong.
@@ -311,7 +330,13 @@ impl Emitter {
 /// Instrument a validated module.
 pub fn instrument(code: &[u8], info: ModuleInfo, config: &Config) -> Result<Instrumented, Error> {
 	let bad = |_| Error::InvalidModule;
-	let g = Globals { gas: info.globals, stack: info.globals + 1, reason: info.globals + 2 };
+	let g = Globals {
+		gas: info.globals,
+		stack: info.globals + 1,
+		reason: info.globals + 2,
+		call_site: info.globals + 3,
+		imported_funcs: u32::try_from(info.func_imports.len()).map_err(|_| Error::InvalidModule)?,
+	};
 	let stack_limit = i32::try_from(config.max_stack_height).unwrap_or(i32::MAX);
 	let mut out = Emitter {
 		module: wasm_encoder::Module::new(),

@@ -18,7 +18,7 @@ mod validate;
 mod wasmi_backend;
 mod wasmtime_backend;
 
-pub use instrument::{OffsetMap, GAS_EXPORT, REASON_EXPORT, STACK_EXPORT};
+pub use instrument::{OffsetMap, CALL_SITE_EXPORT, GAS_EXPORT, REASON_EXPORT, STACK_EXPORT};
 pub use module_cache::{CacheStats, ModuleCache, SharedModuleCache};
 pub use replay::MAX_JOURNAL_BYTES;
 pub use wasmtime_backend::MAX_LIVE_INSTANCES;

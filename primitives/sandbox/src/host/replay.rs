@@ -46,7 +46,7 @@ impl WriteLog {
 /// Where a call stopped, to check the replay against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Checkpoint {
-	HostCall { index: u32, gas_left: u64 },
+	HostCall { index: u32, gas_left: u64, call_site: u32 },
 	Finished { gas_left: u64 },
 	Trapped { kind: TrapKind, gas_left: u64 },
 }
@@ -54,8 +54,8 @@ enum Checkpoint {
 impl From<&Outcome> for Checkpoint {
 	fn from(outcome: &Outcome) -> Self {
 		match outcome {
-			Outcome::HostCall { index, gas_left, .. } => {
-				Self::HostCall { index: *index, gas_left: *gas_left }
+			Outcome::HostCall { index, gas_left, call_site, .. } => {
+				Self::HostCall { index: *index, gas_left: *gas_left, call_site: *call_site }
 			}
 			Outcome::Finished { gas_left, .. } => Self::Finished { gas_left: *gas_left },
 			Outcome::Trapped { trap, gas_left } => {

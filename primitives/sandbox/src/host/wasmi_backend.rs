@@ -4,7 +4,7 @@
 
 use super::{
 	gas_from_global, gas_to_global,
-	instrument::{Instrumented, GAS_EXPORT, REASON_EXPORT, STACK_EXPORT},
+	instrument::{Instrumented, CALL_SITE_EXPORT, GAS_EXPORT, REASON_EXPORT, STACK_EXPORT},
 	trap,
 	validate::{IntType, Signature},
 	MemoryInit, SandboxInstance,
@@ -98,6 +98,7 @@ pub struct WasmiInstance {
 	gas: Global,
 	stack: Global,
 	reason: Global,
+	call_site: Global,
 	suspended: Option<Suspended>,
 	instrumented: Arc<Instrumented>,
 }
@@ -161,8 +162,8 @@ pub fn instantiate(
 		}
 	};
 	let global = |name| instance.get_global(&store, name);
-	let (Some(gas), Some(stack), Some(reason)) =
-		(global(GAS_EXPORT), global(STACK_EXPORT), global(REASON_EXPORT))
+	let (Some(gas), Some(stack), Some(reason), Some(call_site)) =
+		(global(GAS_EXPORT), global(STACK_EXPORT), global(REASON_EXPORT), global(CALL_SITE_EXPORT))
 	else {
 		return fail(Error::Instantiation, leftover);
 	};
@@ -173,6 +174,7 @@ pub fn instantiate(
 		gas,
 		stack,
 		reason,
+		call_site,
 		suspended: None,
 		instrumented,
 	}))
@@ -218,7 +220,8 @@ impl WasmiInstance {
 						_ => None,
 					});
 				self.suspended = Some(Suspended { call, host_result, outputs: outputs.len() });
-				Outcome::HostCall { index, args, gas_left }
+				let call_site = self.call_site.get(&self.store).i32().unwrap_or(0) as u32;
+				Outcome::HostCall { index, args, gas_left, call_site }
 			}
 			Ok(ResumableCall::OutOfFuel(_)) => {
 				// Fuel metering is off; treat as out of gas all the same.

@@ -15,7 +15,7 @@
 
 use super::{
 	gas_from_global, gas_to_global,
-	instrument::{Instrumented, GAS_EXPORT, REASON_EXPORT, STACK_EXPORT},
+	instrument::{Instrumented, CALL_SITE_EXPORT, GAS_EXPORT, REASON_EXPORT, STACK_EXPORT},
 	trap::{self, HostTrap},
 	validate::{IntType, Signature},
 	MemoryInit, SandboxInstance,
@@ -131,6 +131,7 @@ struct Request {
 	index: u32,
 	args: Vec<Value>,
 	gas_left: u64,
+	call_site: u32,
 	result: Option<IntType>,
 }
 
@@ -154,6 +155,7 @@ struct StoreData {
 	host_funcs: Vec<u32>,
 	memory: Option<Memory>,
 	gas: Option<Global>,
+	call_site: Option<Global>,
 }
 
 /// Returns `Pending` once, then `Ready`.
@@ -238,9 +240,13 @@ async fn serve_host_call(
 		.ok_or_else(|| wasmtime::Error::msg("no host function for this import"))?;
 	let gas = caller.data().gas.ok_or_else(|| wasmtime::Error::msg("no gas global"))?;
 	let gas_left = gas_from_global(gas.get(&mut caller).i64().unwrap_or(0));
+	let call_site = match caller.data().call_site {
+		Some(global) => global.get(&mut caller).i32().unwrap_or(0) as u32,
+		None => 0,
+	};
 	let mailbox = caller.data().mailbox.clone();
 	let args = params.iter().filter_map(from_val).collect();
-	lock(&mailbox).request = Some(Request { index, args, gas_left, result });
+	lock(&mailbox).request = Some(Request { index, args, gas_left, call_site, result });
 	loop {
 		YieldOnce(false).await;
 		let command = lock(&mailbox).command.take();
@@ -335,6 +341,7 @@ pub fn instantiate(
 			host_funcs: host_funcs.to_vec(),
 			memory: None,
 			gas: None,
+			call_site: None,
 		},
 	);
 	let mut leftover = None;
@@ -385,14 +392,16 @@ pub fn instantiate(
 		}
 		Poll::Pending => return Err((Error::Instantiation, leftover)),
 	};
-	let (Some(gas), Some(stack), Some(reason)) = (
+	let (Some(gas), Some(stack), Some(reason), Some(call_site)) = (
 		instance.get_global(&mut store, GAS_EXPORT),
 		instance.get_global(&mut store, STACK_EXPORT),
 		instance.get_global(&mut store, REASON_EXPORT),
+		instance.get_global(&mut store, CALL_SITE_EXPORT),
 	) else {
 		return Err((Error::Instantiation, leftover));
 	};
 	store.data_mut().gas = Some(gas);
+	store.data_mut().call_site = Some(call_site);
 	let memory = store.data().memory;
 	Ok(Box::new(WasmtimeInstance {
 		state: State::Idle(store),
@@ -430,9 +439,9 @@ impl WasmtimeInstance {
 				outcome
 			}
 			Poll::Pending => match lock(&self.mailbox).request.take() {
-				Some(Request { index, args, gas_left, result }) => {
+				Some(Request { index, args, gas_left, call_site, result }) => {
 					self.state = State::Suspended { call, result };
-					Outcome::HostCall { index, args, gas_left }
+					Outcome::HostCall { index, args, gas_left, call_site }
 				}
 				None => {
 					// Suspended without a request: nothing we created does that.

@@ -19,7 +19,8 @@ use sp_io as _;
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use sp_sandbox::{
-	Config, EnvironmentDefinitionBuilder, Error, HostError, Instance, Memory, ReturnValue, Value,
+	Config, EnvironmentDefinitionBuilder, Error, HostCallContext, HostError, Instance, Memory,
+	ReturnValue, Value,
 };
 
 /// Gas a call to `env.charge` costs, on top of the instrumented instruction cost.
@@ -72,9 +73,13 @@ fn reverse(ctx: &mut Context, args: &[Value]) -> Result<ReturnValue, HostError> 
 }
 
 /// `env.charge()`: a host function that costs gas, as priced host functions do.
-fn charge(ctx: &mut Context, gas: &mut u64, _args: &[Value]) -> Result<ReturnValue, HostError> {
+fn charge(
+	ctx: &mut Context,
+	context: &mut HostCallContext,
+	_args: &[Value],
+) -> Result<ReturnValue, HostError> {
 	ctx.host_calls += 1;
-	*gas = gas.checked_sub(CHARGE_COST).ok_or(HostError(3))?;
+	context.gas_left = context.gas_left.checked_sub(CHARGE_COST).ok_or(HostError(3))?;
 	Ok(ReturnValue::Unit)
 }
 

@@ -2,8 +2,8 @@
 //! pallet (memory, environment, instance) do.
 
 use sp_sandbox::{
-	Backend, Config, EnvironmentDefinitionBuilder, Error, HostError, Instance, Memory, ModuleCache,
-	ReturnValue, SandboxExt, Trap, TrapKind, Value,
+	Backend, Config, EnvironmentDefinitionBuilder, Error, HostCallContext, HostError, Instance,
+	Memory, ModuleCache, ReturnValue, SandboxExt, Trap, TrapKind, Value,
 };
 use std::collections::BTreeMap;
 
@@ -45,21 +45,29 @@ fn read4(ctx: &Ctx, ptr: i32) -> Result<[u8; 4], HostError> {
 	Ok(buf)
 }
 
-fn charge(gas: &mut u64) -> Result<(), HostError> {
-	*gas = gas.checked_sub(HOST_CALL_COST).ok_or(HostError(2))?;
+fn charge(context: &mut HostCallContext) -> Result<(), HostError> {
+	context.gas_left = context.gas_left.checked_sub(HOST_CALL_COST).ok_or(HostError(2))?;
 	Ok(())
 }
 
-fn set_storage(ctx: &mut Ctx, gas: &mut u64, args: &[Value]) -> Result<ReturnValue, HostError> {
-	charge(gas)?;
+fn set_storage(
+	ctx: &mut Ctx,
+	context: &mut HostCallContext,
+	args: &[Value],
+) -> Result<ReturnValue, HostError> {
+	charge(context)?;
 	let [Value::I32(key), Value::I32(value)] = args else { return Err(HostError(3)) };
 	let (key, value) = (read4(ctx, *key)?, read4(ctx, *value)?);
 	ctx.storage.insert(key, value);
 	Ok(ReturnValue::Unit)
 }
 
-fn get_storage(ctx: &mut Ctx, gas: &mut u64, args: &[Value]) -> Result<ReturnValue, HostError> {
-	charge(gas)?;
+fn get_storage(
+	ctx: &mut Ctx,
+	context: &mut HostCallContext,
+	args: &[Value],
+) -> Result<ReturnValue, HostError> {
+	charge(context)?;
 	let [Value::I32(key), Value::I32(out)] = args else { return Err(HostError(3)) };
 	let key = read4(ctx, *key)?;
 	match ctx.storage.get(&key) {

@@ -9,17 +9,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady, randomAsHex } from '@polkadot/util-crypto';
 import { Abi, CodePromise, ContractPromise } from '@polkadot/api-contract';
 import { callistoBin, startNode } from './node.js';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const FIXTURES = join(ROOT, 'pallets/contracts/fixtures');
-const TRAPPER_SOURCE = '/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs';
+import { FIXTURES, TRAPPER_SOURCE, markedLine, submit } from './trapper.js';
 
 /** JSON-RPC error codes of the trace methods (node/src/trace_rpc.rs, docs/RPC.md). */
 const UNKNOWN_BLOCK = 8010;
@@ -28,25 +24,6 @@ const NO_CONTRACT_CALL = 8012;
 
 const read = (f) => new Uint8Array(readFileSync(join(FIXTURES, 'build', f)));
 const readAbi = (name) => new Abi(JSON.parse(readFileSync(join(FIXTURES, `build/${name}.json`), 'utf8')));
-
-/** The line of the trapper's source marked `// TRAP(<kind>)`. */
-function markedLine(kind) {
-  const lines = readFileSync(join(FIXTURES, 'ink/trapper/lib.rs'), 'utf8').split('\n');
-  return lines.findIndex((l) => l.includes(`// TRAP(${kind})`)) + 1;
-}
-
-/** Sends `tx`; resolves with the result once in a block, whether it succeeded or not. */
-function submit(tx, signer) {
-  return new Promise((resolve, reject) => {
-    let unsub = () => {};
-    tx.signAndSend(signer, (result) => {
-      if (result.status.isInBlock) {
-        unsub();
-        resolve(result);
-      }
-    }).then((u) => { unsub = u; }, reject);
-  });
-}
 
 /** The block hash, block number and extrinsic index of a submitted transaction. */
 async function whereIncluded(api, result) {
@@ -121,7 +98,7 @@ async function scenario(backend) {
     assert.equal(block.blockNumber, at.blockNumber, backend);
     const entry = block.extrinsics.find((e) => e.index === at.index);
     assert.ok(entry, `${backend}: traceBlock lists the extrinsic: ${JSON.stringify(block.extrinsics.map((e) => e.index))}`);
-    assertLocated(entry.trace, 'overflow', `${backend} traceBlock`);
+    assertLocated(entry.trace.trap, 'overflow', `${backend} traceBlock`);
     assert.ok(!block.extrinsics.some((e) => e.index === 0), `${backend}: the timestamp inherent ran no contract`);
 
     // A nested trap: the caller survives the trapper's division by zero.
@@ -156,6 +133,10 @@ async function scenario(backend) {
     assert.equal(dry.trace.trap.kind, 'Panic', backend);
     assert.match(dry.trace.trap.message, /trapper: explicit panic$/, backend);
     assertLocated(dry.trace.trap, 'panic', `${backend} traceCall`);
+    // Every host call says where the contract made it; some are in the contract's own source.
+    assert.ok(dry.trace.hostCalls.every((h) => h.callSite.offset > 0), `${backend}: ${JSON.stringify(dry.trace.hostCalls)}`);
+    assert.ok(dry.trace.hostCalls.some((h) => h.callSite.file === TRAPPER_SOURCE && h.callSite.line > 0),
+      `${backend}: ${JSON.stringify(dry.trace.hostCalls.map((h) => h.callSite))}`);
     const fine = await provider.send('contracts_traceCall', [{
       origin: alice.address, dest: trapper, value: 0, gasLimit: { refTime: 50_000_000_000, proofSize: 1_000_000 },
       storageDepositLimit: null, inputData: abi.findMessage('no_trap').selector.toHex(),

@@ -5,36 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { Abi, CodePromise, ContractPromise } from '@polkadot/api-contract';
 import { startNode } from './node.js';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const FIXTURES = join(ROOT, 'pallets/contracts/fixtures');
-const TRAPPER_SOURCE = '/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs';
-
-/** The line of the trapper's source marked `// TRAP(<kind>)`. */
-function markedLine(kind) {
-  const lines = readFileSync(join(FIXTURES, 'ink/trapper/lib.rs'), 'utf8').split('\n');
-  return lines.findIndex((l) => l.includes(`// TRAP(${kind})`)) + 1;
-}
-
-/** Sends `tx`; resolves with the result once in a block, whether it succeeded or not. */
-function submit(tx, signer) {
-  return new Promise((resolve, reject) => {
-    let unsub = () => {};
-    tx.signAndSend(signer, (result) => {
-      if (result.status.isInBlock) {
-        unsub();
-        resolve(result);
-      }
-    }).then((u) => { unsub = u; }, reject);
-  });
-}
+import { FIXTURES, TRAPPER_SOURCE, markedLine, submit } from './trapper.js';
 
 function trapEvents(records) {
   return records

@@ -1,0 +1,29 @@
+// What the trap and trace tests share: where the fixtures are, the trapper's marked source
+// lines, and sending a transaction until it is in a block.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+export const FIXTURES = join(ROOT, 'pallets/contracts/fixtures');
+/** The trapper's source file as its DWARF names it (remapped at build time). */
+export const TRAPPER_SOURCE = '/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs';
+
+/** The line of the trapper's source marked `// TRAP(<kind>)`. */
+export function markedLine(kind) {
+  const lines = readFileSync(join(FIXTURES, 'ink/trapper/lib.rs'), 'utf8').split('\n');
+  return lines.findIndex((l) => l.includes(`// TRAP(${kind})`)) + 1;
+}
+
+/** Sends `tx`; resolves with the result once in a block, whether it succeeded or not. */
+export function submit(tx, signer) {
+  return new Promise((resolve, reject) => {
+    let unsub = () => {};
+    tx.signAndSend(signer, (result) => {
+      if (result.status.isInBlock) {
+        unsub();
+        resolve(result);
+      }
+    }).then((u) => { unsub = u; }, reject);
+  });
+}

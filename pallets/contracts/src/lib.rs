@@ -880,12 +880,15 @@ impl<T: Config> Pallet<T> {
 			),
 			None => alloc::string::String::from(" (no debug info for this code)"),
 		};
-		log::info!(
-			target: LOG_TARGET,
-			"contract {contract:?} (code {code_hash:?}) trapped: {:?}{location}: {}",
-			trap.kind,
-			core::str::from_utf8(&trap.message).unwrap_or("")
-		);
+		// A re-execution for a trace would log every trap of the block again.
+		if !callisto_debug_info::contract_debug::tracing() {
+			log::info!(
+				target: LOG_TARGET,
+				"contract {contract:?} (code {code_hash:?}) trapped: {:?}{location}: {}",
+				trap.kind,
+				core::str::from_utf8(&trap.message).unwrap_or("")
+			);
+		}
 		let event = Event::<T>::ContractTrapped {
 			contract,
 			code_hash,

@@ -268,6 +268,26 @@ fn metered_host_function_charges_gas() {
 	assert_eq!(gas_left, 498);
 }
 
+/// A memory fault with LLVM's stack pointer (global 0) run below zero is the contract's stack
+/// running out; any other memory fault stays one.
+#[test]
+fn a_shadow_stack_overflow_is_stack_exhausted() {
+	let code = |frame: u32| {
+		wasm(&format!(
+			r#"(module (import "env" "memory" (memory 1))
+				(global $sp (mut i32) (i32.const 1024))
+				(func (export "call")
+					global.get $sp i32.const {frame} i32.sub global.set $sp
+					global.get $sp i32.const 0 i32.store
+					i32.const 70000 i32.load drop))"#
+		))
+	};
+	let (overflow, ..) = on_both(|_| run(&code(2048), &[], GAS, &Config::default()));
+	assert_eq!(overflow, trap(TrapKind::StackExhausted));
+	let (fault, ..) = on_both(|_| run(&code(16), &[], GAS, &Config::default()));
+	assert_eq!(fault, trap(TrapKind::MemoryOutOfBounds));
+}
+
 /// A host function learns where it was called from: the original offset of the `call`.
 #[test]
 fn host_calls_report_their_call_site() {

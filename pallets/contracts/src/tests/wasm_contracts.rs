@@ -861,12 +861,16 @@ fn trapped_events() -> Vec<Event<Test>> {
 #[test]
 fn traps_of_a_debug_build_name_kind_message_and_source_line() {
 	let deployable = ink_fixture("trapper");
+	// (message, its argument, the source marker, the kind, whether ink! prints a message).
 	let cases = [
-		("panic", "panic", TrapKind::Panic),
-		("assert", "assert", TrapKind::AssertionFailed),
-		("overflow", "overflow", TrapKind::ArithmeticOverflow),
-		("index_out_of_bounds", "index", TrapKind::IndexOutOfBounds),
-		("divide_by_zero", "divide", TrapKind::DivisionByZero),
+		("panic", vec![], "panic", TrapKind::Panic, true),
+		("assert", vec![], "assert", TrapKind::AssertionFailed, true),
+		("overflow", vec![], "overflow", TrapKind::ArithmeticOverflow, true),
+		("index_out_of_bounds", vec![], "index", TrapKind::IndexOutOfBounds, true),
+		("divide_by_zero", vec![], "divide", TrapKind::DivisionByZero, true),
+		("unreachable", vec![], "unreachable", TrapKind::Unreachable, true),
+		// Out of stack: no panic, no message; the trap is at the recursive function's entry.
+		("recurse", 100_000u32.encode(), "recurse", TrapKind::StackExhausted, false),
 	];
 	let [wasmi, wasmtime] = on_both_backends(|| {
 		new_test_ext().execute_with(|| {
@@ -875,9 +879,11 @@ fn traps_of_a_debug_build_name_kind_message_and_source_line() {
 			assert_eq!(Contracts::code_hash(&address), Some(BlakeTwo256::hash(&deployable)));
 			cases
 				.iter()
-				.map(|(message, _, _)| {
+				.map(|(message, arg, ..)| {
 					System::reset_events();
-					let out = dry_call(&address, 0, selector(message));
+					let mut input = selector(message);
+					input.extend_from_slice(arg);
+					let out = dry_call(&address, 0, input);
 					assert_eq!(
 						out.result.map(|_| ()),
 						Err(err(Error::ContractTrapped)),
@@ -890,7 +896,7 @@ fn traps_of_a_debug_build_name_kind_message_and_source_line() {
 	});
 	// wasmi reports no frames itself; replaying its trap on wasmtime finds the same ones.
 	assert_eq!(wasmi, wasmtime, "both backends locate every trap alike");
-	for (((message, marker, kind), on_wasmi), on_wasmtime) in
+	for (((message, _, marker, kind, printed), on_wasmi), on_wasmtime) in
 		cases.iter().zip(&wasmi).zip(&wasmtime)
 	{
 		for (backend, events) in [("wasmi", on_wasmi), ("wasmtime", on_wasmtime)] {
@@ -901,8 +907,9 @@ fn traps_of_a_debug_build_name_kind_message_and_source_line() {
 			assert_eq!(got, kind, "{backend} {message}");
 			// ink! debug builds print the panic message, with its own file:line.
 			let text = String::from_utf8(text.clone()).unwrap();
-			assert!(
+			assert_eq!(
 				text.contains(&format!("lib.rs:{}", trapper_line(marker))),
+				*printed,
 				"{backend} {message}: {text}"
 			);
 			let location = location.as_ref().expect("frames symbolicate on both backends");

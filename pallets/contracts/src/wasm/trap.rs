@@ -157,6 +157,9 @@ fn from_message(message: &str) -> Option<TrapKind> {
 		Some(TrapKind::IndexOutOfBounds)
 	} else if has("assertion") && has("failed") {
 		Some(TrapKind::AssertionFailed)
+	} else if has("entered unreachable code") {
+		// `unreachable!()`: a panic, but the developer said "unreachable".
+		Some(TrapKind::Unreachable)
 	} else if has("panicked at") {
 		Some(TrapKind::Panic)
 	} else {
@@ -202,6 +205,10 @@ mod tests {
 		);
 		assert_eq!(kind("panicked at x:\nassertion failed: a == b"), TrapKind::AssertionFailed);
 		assert_eq!(kind("panicked at x:\nmy own panic"), TrapKind::Panic);
+		assert_eq!(
+			kind("panicked at x:\ninternal error: entered unreachable code: nope"),
+			TrapKind::Unreachable
+		);
 		let frame = |f: &str| SourceFrame {
 			function: Some(f.into()),
 			file: None,

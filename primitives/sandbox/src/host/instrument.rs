@@ -19,6 +19,10 @@
 //!   function just before it, so a host call can say where in the contract it was made. It is
 //!   injected code, so it costs no gas.
 //!
+//! The module's global 0, if it is a mutable `i32`, is also exported (as [`SP_EXPORT`]): LLVM
+//! (so Rust) keeps its shadow-stack pointer there, and a memory fault with that pointer beyond
+//! the memory means the contract's stack ran out, which is what the developer needs to hear.
+//!
 //! The instrumenter records, per function, which instrumented code offset corresponds to which
 //! original code offset, so engine backtraces can be reported in terms of the original module.
 
@@ -41,6 +45,8 @@ pub const STACK_EXPORT: &str = "__sandbox_stack";
 pub const REASON_EXPORT: &str = "__sandbox_reason";
 /// Export name of the host-call-site global.
 pub const CALL_SITE_EXPORT: &str = "__sandbox_call_site";
+/// Export name of the module's own global 0 when it can be LLVM's stack pointer.
+pub const SP_EXPORT: &str = "__sandbox_sp";
 /// `reason` value: out of gas.
 pub const REASON_OUT_OF_GAS: i32 = 1;
 /// `reason` value: stack-height limit exceeded.
@@ -125,6 +131,20 @@ struct Globals {
 	call_site: u32,
 	/// Functions `0..imported_funcs` are host functions.
 	imported_funcs: u32,
+	/// Global 0, if it is a mutable `i32` (LLVM's stack pointer).
+	stack_pointer: Option<u32>,
+}
+
+/// Whether the module's global 0 is a mutable `i32` (what LLVM's `__stack_pointer` is).
+fn first_global_is_mutable_i32(code: &[u8]) -> bool {
+	for payload in Parser::new(0).parse_all(code) {
+		if let Ok(Payload::GlobalSection(reader)) = payload {
+			return reader.into_iter().next().and_then(Result::ok).is_some_and(|global| {
+				global.ty.mutable && global.ty.content_type == wasmparser::ValType::I32
+			});
+		}
+	}
+	false
 }
 
 fn emit(bytes: &mut Vec<u8>, instrs: &[Instruction]) {
@@ -289,6 +309,9 @@ fn add_exports(exports: &mut ExportSection, g: &Globals) {
 	exports.export(STACK_EXPORT, ExportKind::Global, g.stack);
 	exports.export(REASON_EXPORT, ExportKind::Global, g.reason);
 	exports.export(CALL_SITE_EXPORT, ExportKind::Global, g.call_site);
+	if let Some(sp) = g.stack_pointer {
+		exports.export(SP_EXPORT, ExportKind::Global, sp);
+	}
 }
 
 /// Writes sections in order, inserting the ones we add where they belong.
@@ -336,6 +359,7 @@ pub fn instrument(code: &[u8], info: ModuleInfo, config: &Config) -> Result<Inst
 		reason: info.globals + 2,
 		call_site: info.globals + 3,
 		imported_funcs: u32::try_from(info.func_imports.len()).map_err(|_| Error::InvalidModule)?,
+		stack_pointer: first_global_is_mutable_i32(code).then_some(0),
 	};
 	let stack_limit = i32::try_from(config.max_stack_height).unwrap_or(i32::MAX);
 	let mut out = Emitter {

@@ -60,6 +60,9 @@ pub(crate) trait SandboxInstance: Send {
 	fn write_memory(&mut self, offset: u32, data: &[u8]) -> Result<(), Error>;
 	/// Value of an exported global (instrumentation globals are not visible).
 	fn get_global(&mut self, name: &str) -> Option<Value>;
+	/// Whether LLVM's stack pointer (if the module has one) points beyond the memory: the
+	/// contract's stack ran out. Only meaningful while idle, after a trap.
+	fn stack_overflowed(&mut self) -> bool;
 }
 
 /// Initial state of an instance's memory.
@@ -98,6 +101,17 @@ impl InstanceEntry {
 		if let (Outcome::Trapped { trap, .. }, Some(journal)) = (&mut outcome, &self.journal) {
 			if trap.frames.is_empty() {
 				trap.frames = journal.replay(cache).unwrap_or_default();
+			}
+		}
+		outcome
+	}
+
+	/// `outcome` with a memory fault caused by the contract's own stack running out reported
+	/// as [`TrapKind::StackExhausted`] (after the journal recorded the engine's kind).
+	fn classify(&mut self, mut outcome: Outcome) -> Outcome {
+		if let Outcome::Trapped { trap, .. } = &mut outcome {
+			if trap.kind == crate::TrapKind::MemoryOutOfBounds && self.backend.stack_overflowed() {
+				trap.kind = crate::TrapKind::StackExhausted;
 			}
 		}
 		outcome
@@ -371,7 +385,8 @@ impl Sandbox {
 		if let Some(journal) = &mut entry.journal {
 			journal.invoke(name, args, gas, &outcome);
 		}
-		Ok(entry.locate(&cache, outcome))
+		let outcome = entry.locate(&cache, outcome);
+		Ok(entry.classify(outcome))
 	}
 
 	/// Resume a suspended invocation.
@@ -387,7 +402,8 @@ impl Sandbox {
 		if let Some(journal) = &mut entry.journal {
 			journal.resume(reply, gas_left, &outcome);
 		}
-		Ok(entry.locate(&cache, outcome))
+		let outcome = entry.locate(&cache, outcome);
+		Ok(entry.classify(outcome))
 	}
 
 	/// Value of an exported global.

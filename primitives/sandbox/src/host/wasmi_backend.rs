@@ -4,7 +4,9 @@
 
 use super::{
 	gas_from_global, gas_to_global,
-	instrument::{Instrumented, CALL_SITE_EXPORT, GAS_EXPORT, REASON_EXPORT, STACK_EXPORT},
+	instrument::{
+		Instrumented, CALL_SITE_EXPORT, GAS_EXPORT, REASON_EXPORT, SP_EXPORT, STACK_EXPORT,
+	},
 	trap,
 	validate::{IntType, Signature},
 	MemoryInit, SandboxInstance,
@@ -310,5 +312,15 @@ impl SandboxInstance for WasmiInstance {
 			return None;
 		}
 		from_val(&self.instance.get_global(&self.store, name)?.get(&self.store))
+	}
+
+	fn stack_overflowed(&mut self) -> bool {
+		let (Some(sp), Some(memory)) =
+			(self.instance.get_global(&self.store, SP_EXPORT), self.memory)
+		else {
+			return false;
+		};
+		let sp = sp.get(&self.store).i32().unwrap_or(0) as u32 as usize;
+		sp > memory.data(&self.store).len()
 	}
 }

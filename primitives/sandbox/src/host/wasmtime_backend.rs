@@ -15,7 +15,9 @@
 
 use super::{
 	gas_from_global, gas_to_global,
-	instrument::{Instrumented, CALL_SITE_EXPORT, GAS_EXPORT, REASON_EXPORT, STACK_EXPORT},
+	instrument::{
+		Instrumented, CALL_SITE_EXPORT, GAS_EXPORT, REASON_EXPORT, SP_EXPORT, STACK_EXPORT,
+	},
 	trap::{self, HostTrap},
 	validate::{IntType, Signature},
 	MemoryInit, SandboxInstance,
@@ -584,5 +586,15 @@ impl SandboxInstance for WasmtimeInstance {
 			},
 			State::Poisoned => None,
 		}
+	}
+	fn stack_overflowed(&mut self) -> bool {
+		let State::Idle(store) = &mut self.state else { return false };
+		let (Some(sp), Some(memory)) =
+			(self.instance.get_global(&mut *store, SP_EXPORT), self.memory)
+		else {
+			return false;
+		};
+		let sp = sp.get(&mut *store).i32().unwrap_or(0) as u32 as usize;
+		sp > memory.data_size(&*store)
 	}
 }

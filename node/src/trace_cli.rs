@@ -496,7 +496,8 @@ fn function_suffix(location: &Value) -> String {
 	}
 }
 
-/// `seal1::get_storage(1, 2, 3) → 0`.
+/// `seal1::get_storage(1, 2, 3) → 0`, then where the contract made the call if known
+/// (`  at trapper/lib.rs:31`: the last two path components are enough to find it).
 fn host_call_line(call: &Value) -> String {
 	let args = call
 		.get("args")
@@ -508,7 +509,18 @@ fn host_call_line(call: &Value) -> String {
 		(None, Some(Value::Number(n))) => n.to_string(),
 		_ => "()".to_string(),
 	};
-	format!("{}({args}) → {result}", str_field(call, "name"))
+	let site = call.get("callSite");
+	let file = site.and_then(|s| s.get("file")).and_then(Value::as_str);
+	let line = site.and_then(|s| s.get("line")).and_then(Value::as_u64);
+	let at = match (file, line) {
+		(Some(file), Some(line)) => {
+			let short: Vec<&str> = file.rsplit('/').take(2).collect();
+			let short: Vec<&str> = short.into_iter().rev().collect();
+			format!("  at {}:{line}", short.join("/"))
+		}
+		_ => String::new(),
+	};
+	format!("{}({args}) → {result}{at}", str_field(call, "name"))
 }
 
 fn parse_quantity(text: &str) -> u128 {
@@ -703,7 +715,8 @@ mod tests {
 		child["hostCalls"] = json!([{ "name": "seal0::input", "args": [1, 2], "result": null }]);
 		let mut root = frame("CALL", None, vec![child, frame("DELEGATECALL", None, vec![])]);
 		root["hostCalls"] = json!([
-			{ "name": "seal2::call", "args": [0], "result": 1, "call": 0 },
+			{ "name": "seal2::call", "args": [0], "result": 1, "call": 0,
+			  "callSite": { "offset": 90, "file": "/home/dev/flipper/lib.rs", "line": 12 } },
 			{ "name": "seal0::seal_return", "args": [0, 1, 2], "result": null, "stopped": "return" },
 		]);
 		root["storage"] = json!([{ "key": "0x00000000", "old": null, "new": "0x01" }]);
@@ -715,7 +728,7 @@ mod tests {
 		let expected = "\
 block #5 (0xabc), extrinsic 1
 CALL 5Grwva…GKutQY → 5FHneW…M694ty  0x633aa551  gas 1,234,567 / 50,000,000,000  ok
-├─ seal2::call(0) → 1
+├─ seal2::call(0) → 1  at flipper/lib.rs:12
 ├─ CALL 5Grwva…GKutQY → 5FHneW…M694ty  0x633aa551  gas 1,234,567 / 50,000,000,000  trapped: DivisionByZero
 │  ├─ trap DivisionByZero
 │  │    at /src/lib.rs:70:13 in divide

@@ -4,8 +4,9 @@
 //! cannot produce a deployable contract with valid debug info. This command builds the contract
 //! with plain cargo for `wasm32v1-none` (MVP Wasm without a start function), with line-table
 //! DWARF and no wasm-opt, then post-processes it (`callisto-contract-post`) into
-//! `<name>.wasm` (deployable) and `<name>.debug.wasm` (the same code plus DWARF). Deploy either:
-//! the chain stores the code without DWARF, the node keeps the DWARF.
+//! `<name>.wasm` (deployable) and `<name>.debug.wasm` (the same code plus DWARF), and the
+//! `<name>.json` metadata (`contract_metadata`). Deploy either module: the chain stores the code
+//! without DWARF, the node keeps the DWARF.
 
 use std::{
 	path::{Path, PathBuf},
@@ -35,6 +36,10 @@ pub struct BuildCmd {
 	/// Build without ink!'s `ink-debug` feature: smaller, but panics carry no message.
 	#[arg(long)]
 	pub no_debug_messages: bool,
+
+	/// Skip the <name>.json metadata (it needs a host build of the contract).
+	#[arg(long)]
+	pub no_metadata: bool,
 }
 
 /// The release profile the contract is built with, as cargo environment overrides: small code
@@ -63,7 +68,8 @@ impl BuildCmd {
 				self.manifest_path.display()
 			)
 		})?;
-		let (name, target_dir) = package_of(&manifest)?;
+		let (mut package, target_dir) = package_of(&manifest)?;
+		let name = package.name.clone();
 		println!("callisto contract build: {name} ({})", manifest.display());
 
 		if Command::new("rustup").args(["target", "add", TARGET]).output().is_err() {
@@ -85,6 +91,14 @@ impl BuildCmd {
 			return Err(format!("cargo failed ({status}); see its output above"));
 		}
 
+		// The build wrote (or kept) the lock: the ink! version the metadata must be made with.
+		let lockfile = package.lockfile.clone().filter(|lock| lock.exists());
+		package.ink_version = lockfile
+			.as_deref()
+			.and_then(locked_ink_version)
+			.ok_or("the contract's Cargo.lock names no `ink` package: is it an ink! contract?")?;
+		package.lockfile = lockfile;
+
 		let artifact = target_dir
 			.join(TARGET)
 			.join("release")
@@ -104,10 +118,12 @@ impl BuildCmd {
 		println!("  {} ({} bytes, deployable)", wasm.display(), artifacts.wasm.len());
 		println!("  {} ({} bytes, with DWARF)", debug_wasm.display(), artifacts.debug_wasm.len());
 		println!("  code hash 0x{}", sp_core::hexdisplay::HexDisplay::from(&code_hash));
-		println!(
-			"  done in {:.1} s. Deploy either file; for the .json metadata run `cargo contract build`.",
-			start.elapsed().as_secs_f64()
-		);
+		if !self.no_metadata {
+			println!("  generating the metadata (a host build of the contract with std)...");
+			let json = crate::contract_metadata::generate(&package, &wasm, &out_dir, &target_dir)?;
+			println!("  {} (metadata)", json.display());
+		}
+		println!("  done in {:.1} s. Deploy either module.", start.elapsed().as_secs_f64());
 		Ok(())
 	}
 }
@@ -116,8 +132,21 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
 	std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// The ink! version a Cargo.lock resolved.
+fn locked_ink_version(lockfile: &Path) -> Option<String> {
+	let lock = std::fs::read_to_string(lockfile).ok()?;
+	let mut lines = lock.lines();
+	while let Some(line) = lines.next() {
+		if line.trim() == "name = \"ink\"" {
+			let version = lines.next()?.trim().strip_prefix("version = \"")?;
+			return version.strip_suffix('"').map(str::to_string);
+		}
+	}
+	None
+}
+
 /// The package whose manifest is `manifest`, and the target directory cargo builds it into.
-fn package_of(manifest: &Path) -> Result<(String, PathBuf), String> {
+fn package_of(manifest: &Path) -> Result<(crate::contract_metadata::PackageInfo, PathBuf), String> {
 	let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 		.args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
 		.arg(manifest)
@@ -145,5 +174,20 @@ fn package_of(manifest: &Path) -> Result<(String, PathBuf), String> {
 			format!("{} is not a package manifest (a workspace root?); pass the contract's own Cargo.toml", manifest.display())
 		})?;
 	let name = package["name"].as_str().ok_or("the package has no name")?.to_string();
-	Ok((name, PathBuf::from(target_dir)))
+	let lockfile =
+		metadata["workspace_root"].as_str().map(|root| Path::new(root).join("Cargo.lock"));
+	let info = crate::contract_metadata::PackageInfo {
+		version: package["version"].as_str().unwrap_or("0.1.0").to_string(),
+		authors: package["authors"]
+			.as_array()
+			.map(|a| a.iter().filter_map(|a| a.as_str().map(String::from)).collect())
+			.unwrap_or_default(),
+		license: package["license"].as_str().map(String::from),
+		dir: manifest.parent().map(Path::to_path_buf).unwrap_or_default(),
+		// Known once the contract has been built (its lock may not exist before).
+		ink_version: String::new(),
+		lockfile,
+		name,
+	};
+	Ok((info, PathBuf::from(target_dir)))
 }

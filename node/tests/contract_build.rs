@@ -12,7 +12,7 @@ fn flipper_manifest() -> PathBuf {
 }
 
 #[test]
-fn builds_a_deployable_module_and_its_debug_twin() {
+fn builds_a_deployable_module_its_debug_twin_and_metadata() {
 	let out = std::env::temp_dir().join(format!("callisto-contract-build-{}", std::process::id()));
 	let output = callisto()
 		.args(["contract", "build", "--manifest-path"])
@@ -41,6 +41,33 @@ fn builds_a_deployable_module_and_its_debug_twin() {
 	let mut features = wasmparser::WasmFeatures::empty();
 	features.insert(wasmparser::WasmFeatures::SIGN_EXTENSION);
 	wasmparser::Validator::new_with_features(features).validate_all(&wasm).unwrap();
+	// The metadata, as cargo-contract 5 writes it, for exactly this code.
+	let json: serde_json::Value =
+		serde_json::from_slice(&std::fs::read(out.join("flipper.json")).unwrap()).unwrap();
+	let hash = sp_crypto_hashing::blake2_256(&wasm);
+	let hash = format!("0x{}", sp_core::hexdisplay::HexDisplay::from(&hash));
+	assert_eq!(json["source"]["hash"], hash.as_str());
+	assert_eq!(json["source"]["language"], "ink! 5.1.1");
+	assert_eq!(json["contract"]["name"], "flipper");
+	assert_eq!(json["version"], 5);
+	let messages: Vec<&str> = json["spec"]["messages"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|m| m["label"].as_str().unwrap())
+		.collect();
+	assert_eq!(messages, ["flip", "get"]);
+	// The same ABI the committed fixture metadata (made by the fixtures' generator) has.
+	let fixture: serde_json::Value = serde_json::from_slice(
+		&std::fs::read(
+			PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+				.join("../pallets/contracts/fixtures/build/flipper.json"),
+		)
+		.unwrap(),
+	)
+	.unwrap();
+	assert_eq!(json["spec"], fixture["spec"]);
+	assert_eq!(json["types"], fixture["types"]);
 	std::fs::remove_dir_all(out).ok();
 }
 

@@ -11,11 +11,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { u8aToHex } from '@polkadot/util';
+import { compactStripLength, u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady, randomAsHex } from '@polkadot/util-crypto';
 import { Abi, CodePromise, ContractPromise } from '@polkadot/api-contract';
 import { callistoBin, startNode } from './node.js';
-import { FIXTURES, TRAPPER_SOURCE, markedLine, submit } from './trapper.js';
+import { FIXTURES, TRAPPER_SOURCE, TRAPS, markedLine, submit } from './trapper.js';
 
 /** JSON-RPC error codes of the trace methods (node/src/trace_rpc.rs, docs/RPC.md). */
 const UNKNOWN_BLOCK = 8010;
@@ -133,6 +133,14 @@ async function scenario(backend) {
     assert.equal(dry.trace.trap.kind, 'Panic', backend);
     assert.match(dry.trace.trap.message, /trapper: explicit panic$/, backend);
     assertLocated(dry.trace.trap, 'panic', `${backend} traceCall`);
+    // Every trapping message of the fixture, dry-run: located at its marked line.
+    for (const { message, args, marker, kind } of TRAPS) {
+      // `toU8a` length-prefixes the call data, as a SCALE `Bytes`; the RPC takes it raw.
+      const inputData = u8aToHex(compactStripLength(abi.findMessage(message).toU8a(args))[1]);
+      const traced = await provider.send('contracts_traceCall', [{ origin: alice.address, dest: trapper, inputData }]);
+      assert.equal(traced.trace.trap?.kind, kind, `${backend} ${message}: ${JSON.stringify(traced.trace.trap)}`);
+      assertLocated(traced.trace.trap, marker, `${backend} traceCall ${message}`);
+    }
     // Every host call says where the contract made it; some are in the contract's own source.
     assert.ok(dry.trace.hostCalls.every((h) => h.callSite.offset > 0), `${backend}: ${JSON.stringify(dry.trace.hostCalls)}`);
     assert.ok(dry.trace.hostCalls.some((h) => h.callSite.file === TRAPPER_SOURCE && h.callSite.line > 0),

@@ -15,6 +15,17 @@ export function markedLine(kind) {
   return lines.findIndex((l) => l.includes(`// TRAP(${kind})`)) + 1;
 }
 
+/** Every trapping message of the trapper: its arguments, source marker and trap kind. */
+export const TRAPS = [
+  { message: 'panic', args: [], marker: 'panic', kind: 'Panic' },
+  { message: 'assert', args: [], marker: 'assert', kind: 'AssertionFailed' },
+  { message: 'overflow', args: [], marker: 'overflow', kind: 'ArithmeticOverflow' },
+  { message: 'index_out_of_bounds', args: [], marker: 'index', kind: 'IndexOutOfBounds' },
+  { message: 'divide_by_zero', args: [], marker: 'divide', kind: 'DivisionByZero' },
+  { message: 'unreachable', args: [], marker: 'unreachable', kind: 'Unreachable' },
+  { message: 'recurse', args: [100_000], marker: 'recurse', kind: 'StackExhausted' },
+];
+
 /** Sends `tx`; resolves with the result once in a block, whether it succeeded or not. */
 export function submit(tx, signer) {
   return new Promise((resolve, reject) => {

@@ -11,7 +11,7 @@ import { u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
 import { Abi, CodePromise, ContractPromise } from '@polkadot/api-contract';
 import { startNode } from './node.js';
-import { FIXTURES, TRAPPER_SOURCE, markedLine, submit } from './trapper.js';
+import { FIXTURES, TRAPPER_SOURCE, TRAPS, markedLine, submit } from './trapper.js';
 
 function trapEvents(records) {
   return records
@@ -40,6 +40,12 @@ async function scenario(backend) {
     const dry = await api.call.contractsApi.call(alice.address, contract.address, 0, maxGas, null, data);
     assert.ok(dry.result.isErr, 'panic must trap');
     const dryTraps = trapEvents(dry.events.unwrap());
+    // Every trapping message, dry-run: one located event each.
+    const everyTrap = [];
+    for (const { message, args } of TRAPS) {
+      const out = await api.call.contractsApi.call(alice.address, contract.address, 0, maxGas, null, abi.findMessage(message).toU8a(args));
+      everyTrap.push(trapEvents(out.events.unwrap()));
+    }
 
     // A failing extrinsic: its events are rolled back, the block still has the trap.
     const overflow = abi.findMessage('overflow').toU8a([]);
@@ -60,7 +66,7 @@ async function scenario(backend) {
     const nested = await submit(caller.tx.tryCall({ gasLimit: gas, storageDepositLimit: null }, contract.address, divide), alice);
     assert.ok(!nested.dispatchError, `the caller must survive: ${nested.dispatchError?.toString()}`);
     const nestedTraps = trapEvents(nested.events);
-    return { dryTraps, blockTraps, nestedTraps, trapper: contract.address.toString(), log: node.logs() };
+    return { dryTraps, everyTrap, blockTraps, nestedTraps, trapper: contract.address.toString(), log: node.logs() };
   } finally {
     await node.stop();
   }
@@ -68,7 +74,14 @@ async function scenario(backend) {
 
 test('ContractTrapped names kind, message and source line for dry runs and failed extrinsics', { timeout: 600_000 }, async () => {
   for (const backend of ['wasmi', 'wasmtime']) {
-    const { dryTraps, blockTraps, nestedTraps, trapper, log } = await scenario(backend);
+    const { dryTraps, everyTrap, blockTraps, nestedTraps, trapper, log } = await scenario(backend);
+    TRAPS.forEach(({ message, marker, kind }, i) => {
+      const events = everyTrap[i];
+      assert.equal(events.length, 1, `${backend} ${message}: ${JSON.stringify(events)}`);
+      assert.equal(events[0].kind, kind, `${backend} ${message}`);
+      assert.equal(events[0].location?.file, TRAPPER_SOURCE, `${backend} ${message}: ${JSON.stringify(events[0])}`);
+      assert.equal(Number(events[0].location.line), markedLine(marker), `${backend} ${message}`);
+    });
     assert.equal(nestedTraps.length, 1, `${backend}: ${JSON.stringify(nestedTraps)}`);
     const [nestedTrap] = nestedTraps;
     assert.equal(nestedTrap.phase, 'ApplyExtrinsic', backend);

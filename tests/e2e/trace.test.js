@@ -1,6 +1,7 @@
 // Contract traces on a real node, on both backends: the trapper's debug build deployed with
-// polkadot.js traps in a transaction, and contracts_traceExtrinsic / contracts_traceBlock /
-// contracts_traceCall / contracts_traceInstantiate return its call tree with the trap located
+// polkadot.js traps in transactions and dry runs (each of its seven trapping messages), and
+// contracts_traceExtrinsic / contracts_traceBlock / contracts_traceCall /
+// contracts_traceInstantiate return its call tree with the trap located
 // on the fixture's marked line; a caller's nested call shows up in `calls`; bad arguments get
 // their JSON-RPC error codes; `callisto trace` prints the tree. And a contract deployed without
 // debug info traces with offsets only, until contracts_registerDebugInfo locates the same
@@ -133,13 +134,28 @@ async function scenario(backend) {
     assert.equal(dry.trace.trap.kind, 'Panic', backend);
     assert.match(dry.trace.trap.message, /trapper: explicit panic$/, backend);
     assertLocated(dry.trace.trap, 'panic', `${backend} traceCall`);
-    // Every trapping message of the fixture, dry-run: located at its marked line.
+    // Every trapping message of the fixture, as a dry run and as a failing transaction: the
+    // trace and the block's ContractTrapped event are located at its marked line.
     for (const { message, args, marker, kind } of TRAPS) {
       // `toU8a` length-prefixes the call data, as a SCALE `Bytes`; the RPC takes it raw.
       const inputData = u8aToHex(compactStripLength(abi.findMessage(message).toU8a(args))[1]);
       const traced = await provider.send('contracts_traceCall', [{ origin: alice.address, dest: trapper, inputData }]);
       assert.equal(traced.trace.trap?.kind, kind, `${backend} ${message}: ${JSON.stringify(traced.trace.trap)}`);
       assertLocated(traced.trace.trap, marker, `${backend} traceCall ${message}`);
+
+      const sent = await submit(api.tx.contracts.call(trapper, 0, GAS, null, inputData), alice);
+      assert.ok(sent.dispatchError, `${backend} ${message} must fail the extrinsic`);
+      const where = await whereIncluded(api, sent);
+      const fromBlock = await provider.send('contracts_traceExtrinsic', [where.blockHash, where.index]);
+      assert.equal(fromBlock.trap?.kind, kind, `${backend} ${message}`);
+      assertLocated(fromBlock.trap, marker, `${backend} traceExtrinsic ${message}`);
+      const events = (await api.query.system.events.at(where.blockHash))
+        .filter(({ event }) => event.section === 'contracts' && event.method === 'ContractTrapped')
+        .map(({ event }) => event.data.toHuman());
+      assert.equal(events.length, 1, `${backend} ${message}: ${JSON.stringify(events)}`);
+      assert.equal(events[0].kind, kind, `${backend} ${message}`);
+      assert.equal(events[0].location?.file, TRAPPER_SOURCE, `${backend} ${message}`);
+      assert.equal(Number(events[0].location.line), markedLine(marker), `${backend} ${message}`);
     }
     // Every host call says where the contract made it; some are in the contract's own source.
     assert.ok(dry.trace.hostCalls.every((h) => h.callSite.offset > 0), `${backend}: ${JSON.stringify(dry.trace.hostCalls)}`);

@@ -18,7 +18,7 @@ use crate::{
 	ExecReturnValue, Nonce, Origin, Pallet as Contracts, StorageDeposit, LOG_TARGET,
 };
 use alloc::vec::Vec;
-use callisto_debug_info::trace::{CallKind, CallOutcome};
+use callisto_debug_info::trace::{capped, CallKind, CallOutcome, CallTrace};
 use codec::Encode;
 use core::{marker::PhantomData, mem};
 use frame_support::{
@@ -651,7 +651,7 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 	}
 
 	/// What the trace records about the top frame as it starts.
-	fn frame_start(&self, executable: &E, input: &[u8]) -> crate::trace::FrameStart {
+	fn frame_start(&self, executable: &E, input: &[u8]) -> CallTrace {
 		let frame = self.top_frame();
 		let kind = match (frame.entry_point, &frame.delegate) {
 			(ExportedFunction::Constructor, _) => CallKind::Instantiate,
@@ -662,14 +662,21 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 			Origin::Signed(account) => account.encode(),
 			Origin::Root => Vec::new(),
 		};
-		crate::trace::FrameStart {
+		CallTrace {
 			kind,
 			from,
 			to: frame.account_id.encode(),
 			code_hash: crate::trace::hash_bytes(executable.code_hash()),
 			value: frame.value_transferred.unique_saturated_into(),
-			input: input.to_vec(),
+			input: capped(input),
 			gas_limit: frame.nested_gas.gas_left().ref_time(),
+			output: Vec::new(),
+			gas_used: 0,
+			outcome: CallOutcome::Success,
+			host_calls: Vec::new(),
+			storage: Vec::new(),
+			events: Vec::new(),
+			calls: Vec::new(),
 		}
 	}
 

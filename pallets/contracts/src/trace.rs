@@ -11,22 +11,11 @@ use alloc::{string::String, vec::Vec};
 use callisto_debug_info::{
 	contract_debug,
 	trace::{
-		capped, CallKind, CallOutcome, CallTrace, EmittedEvent, HostCall, HostCallResult,
-		StorageChange, Trace, TrapRecord, MAX_HOST_CALLS, MAX_STORAGE_CHANGES,
+		capped, CallOutcome, CallTrace, EmittedEvent, HostCall, HostCallResult, StorageChange,
+		Trace, TrapRecord, MAX_HOST_CALLS, MAX_STORAGE_CHANGES,
 	},
 };
 use codec::Encode;
-
-/// What opens a frame's record.
-pub struct FrameStart {
-	pub kind: CallKind,
-	pub from: Vec<u8>,
-	pub to: Vec<u8>,
-	pub code_hash: [u8; 32],
-	pub value: u128,
-	pub input: Vec<u8>,
-	pub gas_limit: u64,
-}
 
 /// The call tree of one top-level call, while it runs.
 pub struct Tracer {
@@ -51,24 +40,10 @@ impl Tracer {
 		})
 	}
 
-	/// A frame starts running.
-	pub fn enter(&mut self, start: FrameStart) {
-		self.open.push(CallTrace {
-			kind: start.kind,
-			from: start.from,
-			to: start.to,
-			code_hash: start.code_hash,
-			value: start.value,
-			input: capped(&start.input),
-			output: Vec::new(),
-			gas_limit: start.gas_limit,
-			gas_used: 0,
-			outcome: CallOutcome::Success,
-			host_calls: Vec::new(),
-			storage: Vec::new(),
-			events: Vec::new(),
-			calls: Vec::new(),
-		});
+	/// A frame starts running: `frame` has what is known at its start (output, gas used and
+	/// outcome are filled in by [`Self::exit`]).
+	pub fn enter(&mut self, frame: CallTrace) {
+		self.open.push(frame);
 	}
 
 	/// The innermost frame finished.

@@ -95,21 +95,15 @@ struct InstanceEntry {
 }
 
 impl InstanceEntry {
-	/// `outcome` of this instance with the frames of a trap filled in by replaying it, where
-	/// the engine reported none.
-	fn locate(&self, cache: &SharedModuleCache, mut outcome: Outcome) -> Outcome {
-		if let (Outcome::Trapped { trap, .. }, Some(journal)) = (&mut outcome, &self.journal) {
-			if trap.frames.is_empty() {
+	/// `outcome` of this instance, a trap completed: its frames filled in by replaying it
+	/// where the engine reported none, and a memory fault caused by the contract's own stack
+	/// running out reported as [`TrapKind::StackExhausted`] (the journal keeps the engine's
+	/// kind, which is what a replay reproduces).
+	fn complete_trap(&mut self, cache: &SharedModuleCache, mut outcome: Outcome) -> Outcome {
+		if let Outcome::Trapped { trap, .. } = &mut outcome {
+			if let (true, Some(journal)) = (trap.frames.is_empty(), &self.journal) {
 				trap.frames = journal.replay(cache).unwrap_or_default();
 			}
-		}
-		outcome
-	}
-
-	/// `outcome` with a memory fault caused by the contract's own stack running out reported
-	/// as [`TrapKind::StackExhausted`] (after the journal recorded the engine's kind).
-	fn classify(&mut self, mut outcome: Outcome) -> Outcome {
-		if let Outcome::Trapped { trap, .. } = &mut outcome {
 			if trap.kind == crate::TrapKind::MemoryOutOfBounds && self.backend.stack_overflowed() {
 				trap.kind = crate::TrapKind::StackExhausted;
 			}
@@ -144,6 +138,15 @@ impl SandboxExt {
 			next_id: 0,
 		})
 	}
+}
+
+/// The entry of `instance` if the runtime still holds it. A free function so that callers can
+/// borrow the other fields of [`Sandbox`] beside it.
+fn live_instance(
+	instances: &mut BTreeMap<u32, InstanceEntry>,
+	instance: u32,
+) -> Result<&mut InstanceEntry, Error> {
+	instances.get_mut(&instance).filter(|i| i.alive).ok_or(Error::InvalidHandle)
 }
 
 fn check_range(len: usize, offset: u32, n: usize) -> Result<core::ops::Range<usize>, Error> {
@@ -366,10 +369,6 @@ impl Sandbox {
 		Ok(id)
 	}
 
-	fn live_instance(&mut self, instance: u32) -> Result<&mut InstanceEntry, Error> {
-		self.instances.get_mut(&instance).filter(|i| i.alive).ok_or(Error::InvalidHandle)
-	}
-
 	/// Start an invocation.
 	pub fn invoke(
 		&mut self,
@@ -379,14 +378,12 @@ impl Sandbox {
 		gas: u64,
 	) -> Result<Outcome, Error> {
 		let name = core::str::from_utf8(name).map_err(|_| Error::ExportNotFound)?;
-		let cache = self.cache.clone();
-		let entry = self.live_instance(instance)?;
+		let entry = live_instance(&mut self.instances, instance)?;
 		let outcome = entry.backend.invoke(name, args, gas)?;
 		if let Some(journal) = &mut entry.journal {
 			journal.invoke(name, args, gas, &outcome);
 		}
-		let outcome = entry.locate(&cache, outcome);
-		Ok(entry.classify(outcome))
+		Ok(entry.complete_trap(&self.cache, outcome))
 	}
 
 	/// Resume a suspended invocation.
@@ -396,14 +393,12 @@ impl Sandbox {
 		reply: Result<ReturnValue, HostError>,
 		gas_left: u64,
 	) -> Result<Outcome, Error> {
-		let cache = self.cache.clone();
-		let entry = self.live_instance(instance)?;
+		let entry = live_instance(&mut self.instances, instance)?;
 		let outcome = entry.backend.resume(reply, gas_left)?;
 		if let Some(journal) = &mut entry.journal {
 			journal.resume(reply, gas_left, &outcome);
 		}
-		let outcome = entry.locate(&cache, outcome);
-		Ok(entry.classify(outcome))
+		Ok(entry.complete_trap(&self.cache, outcome))
 	}
 
 	/// Value of an exported global.
@@ -412,7 +407,7 @@ impl Sandbox {
 		if name.starts_with(instrument::RESERVED_PREFIX) {
 			return None;
 		}
-		self.live_instance(instance).ok()?.backend.get_global(name)
+		live_instance(&mut self.instances, instance).ok()?.backend.get_global(name)
 	}
 
 	/// The runtime dropped its instance handle.

@@ -19,28 +19,48 @@ use std::sync::Arc;
 /// log, takes at most.
 pub const MAX_JOURNAL_BYTES: usize = 8 << 20;
 
-/// Writes to a memory before an instance imports it.
-#[derive(Default)]
-pub struct WriteLog {
-	writes: Vec<(u32, Vec<u8>)>,
+/// Items kept within [`MAX_JOURNAL_BYTES`]. A replay needs all of them or none, so once over
+/// the budget everything is dropped and the log is lost.
+struct BoundedLog<T> {
+	items: Vec<T>,
 	bytes: usize,
-	/// Too much was written to keep; instances importing this memory cannot be replayed.
 	lost: bool,
 }
+
+impl<T> Default for BoundedLog<T> {
+	fn default() -> Self {
+		Self { items: Vec::new(), bytes: 0, lost: false }
+	}
+}
+
+impl<T> BoundedLog<T> {
+	/// Keeps `item`, which costs `bytes` of the budget.
+	fn push(&mut self, item: T, bytes: usize) {
+		if self.lost {
+			return;
+		}
+		self.bytes += bytes;
+		if self.bytes > MAX_JOURNAL_BYTES {
+			log::debug!(
+				target: crate::LOG_TARGET,
+				"wasmi journal over {MAX_JOURNAL_BYTES} bytes: this instance's traps get no frames"
+			);
+			self.lost = true;
+			self.items = Vec::new();
+			return;
+		}
+		self.items.push(item);
+	}
+}
+
+/// Writes to a memory before an instance imports it.
+#[derive(Default)]
+pub struct WriteLog(BoundedLog<(u32, Vec<u8>)>);
 
 impl WriteLog {
 	/// Remember that `data` was written at `offset`.
 	pub fn record(&mut self, offset: u32, data: &[u8]) {
-		if self.lost {
-			return;
-		}
-		self.bytes += data.len();
-		if self.bytes > MAX_JOURNAL_BYTES {
-			self.lost = true;
-			self.writes = Vec::new();
-			return;
-		}
-		self.writes.push((offset, data.to_vec()));
+		self.0.push((offset, data.to_vec()), data.len());
 	}
 }
 
@@ -86,10 +106,8 @@ pub struct Journal {
 	instrumented: Arc<Instrumented>,
 	host_funcs: Vec<u32>,
 	memory: Option<InitialMemory>,
-	steps: Vec<Step>,
-	bytes: usize,
-	/// Outgrew its budget: nothing is recorded any more and nothing can be replayed.
-	lost: bool,
+	/// Shares its budget with the memory's write log; once lost, nothing can be replayed.
+	steps: BoundedLog<Step>,
 }
 
 impl Journal {
@@ -100,39 +118,18 @@ impl Journal {
 		host_funcs: &[u32],
 		memory: Option<(u32, u32, WriteLog)>,
 	) -> Self {
-		let mut lost = false;
-		let mut bytes = 0;
-		let memory = memory.map(|(pages, maximum, log)| {
-			lost = log.lost;
-			bytes = log.bytes;
-			InitialMemory { pages, maximum, writes: log.writes }
+		let mut steps = BoundedLog::default();
+		let memory = memory.map(|(pages, maximum, WriteLog(log))| {
+			steps.bytes = log.bytes;
+			steps.lost = log.lost;
+			InitialMemory { pages, maximum, writes: log.items }
 		});
-		Self {
-			instrumented,
-			host_funcs: host_funcs.to_vec(),
-			memory,
-			steps: Vec::new(),
-			bytes,
-			lost,
-		}
+		Self { instrumented, host_funcs: host_funcs.to_vec(), memory, steps }
 	}
 
 	/// Records `step`, which carries `payload` bytes on the heap besides itself.
 	fn push(&mut self, step: Step, payload: usize) {
-		if self.lost {
-			return;
-		}
-		self.bytes += core::mem::size_of::<Step>() + payload;
-		if self.bytes > MAX_JOURNAL_BYTES {
-			log::debug!(
-				target: crate::LOG_TARGET,
-				"wasmi journal over {MAX_JOURNAL_BYTES} bytes: this instance's traps get no frames"
-			);
-			self.lost = true;
-			self.steps = Vec::new();
-			return;
-		}
-		self.steps.push(step);
+		self.steps.push(step, core::mem::size_of::<Step>() + payload);
 	}
 
 	/// The runtime wrote `data` at `offset` into the instance's memory.
@@ -160,7 +157,7 @@ impl Journal {
 	/// Run the journal on wasmtime and return the frames of the trap it ends with, if every
 	/// call stops exactly where it did on wasmi.
 	pub fn replay(&self, cache: &SharedModuleCache) -> Option<Vec<u32>> {
-		if self.lost {
+		if self.steps.lost {
 			return None;
 		}
 		let prepared = cache
@@ -187,7 +184,7 @@ impl Journal {
 		)
 		.ok()?;
 		let mut last = None;
-		for step in &self.steps {
+		for step in &self.steps.items {
 			let (outcome, expected) = match step {
 				Step::Write { offset, data } => {
 					instance.write_memory(*offset, data).ok()?;

@@ -644,7 +644,7 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 		// The trap event goes in after the frame's rollback, so it survives it.
 		if let Some((code_hash, trap)) = trap {
 			let contract = self.top_frame().account_id.clone();
-			Contracts::<T>::contract_trapped(contract, code_hash, trap);
+			Contracts::<T>::contract_trapped(contract, code_hash, trap, self.tracer.is_none());
 		}
 		self.pop_frame(success);
 		output
@@ -1041,18 +1041,14 @@ impl<'a, T: Config, E: Executable<T>> Ext for Stack<'a, T, E> {
 		};
 		let info =
 			frame.contract_info.get(&frame.account_id).ok_or(<Error<T>>::ContractNotFound)?;
+		if let Some(tracer) = &mut self.tracer {
+			let raw_key = match key {
+				Key::Fix(key) => &key[..],
+				Key::Var(key) => &key[..],
+			};
+			tracer.storage(raw_key, info.read(key), value.as_deref());
+		}
 		let mut diff = Diff::default();
-		let Some(tracer) = &mut self.tracer else {
-			let outcome = info.write(key, value, Some(&mut diff), take_old);
-			frame.nested_storage.charge(&diff);
-			return Ok(outcome);
-		};
-		let old = info.read(key);
-		let raw_key = match key {
-			Key::Fix(key) => &key[..],
-			Key::Var(key) => &key[..],
-		};
-		tracer.storage(raw_key, old, value.as_deref());
 		let outcome = info.write(key, value, Some(&mut diff), take_old);
 		frame.nested_storage.charge(&diff);
 		Ok(outcome)

@@ -869,19 +869,25 @@ impl<T: Config> Pallet<T> {
 
 	/// A contract frame trapped: deposit `ContractTrapped`, keep it host-side in case the
 	/// dispatch fails and FRAME rolls the event back, and tell the node log.
-	pub(crate) fn contract_trapped(contract: T::AccountId, code_hash: CodeHash<T>, trap: TrapInfo) {
-		let location = match &trap.location {
-			Some(l) => alloc::format!(
-				" at {}:{}:{} in {}",
-				core::str::from_utf8(&l.file).unwrap_or("?"),
-				l.line,
-				l.column,
-				core::str::from_utf8(&l.function).unwrap_or("?"),
-			),
-			None => alloc::string::String::from(" (no debug info for this code)"),
-		};
-		// A re-execution for a trace would log every trap of the block again.
-		if !callisto_debug_info::contract_debug::tracing() {
+	/// `log` is false while tracing: a re-execution for a trace would log every trap of the
+	/// block again.
+	pub(crate) fn contract_trapped(
+		contract: T::AccountId,
+		code_hash: CodeHash<T>,
+		trap: TrapInfo,
+		log: bool,
+	) {
+		if log {
+			let location = match &trap.location {
+				Some(l) => alloc::format!(
+					" at {}:{}:{} in {}",
+					core::str::from_utf8(&l.file).unwrap_or("?"),
+					l.line,
+					l.column,
+					core::str::from_utf8(&l.function).unwrap_or("?"),
+				),
+				None => alloc::string::String::from(" (no debug info for this code)"),
+			};
 			log::info!(
 				target: LOG_TARGET,
 				"contract {contract:?} (code {code_hash:?}) trapped: {:?}{location}: {}",

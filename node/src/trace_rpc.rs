@@ -418,14 +418,16 @@ pub fn render_trace(trace: &Trace, debug_info: &DebugInfoStore) -> CallFrame {
 	frame
 }
 
-/// A host call's site; with debug info, the innermost of its (inlined) source frames that is
-/// the contract's own code, else the innermost.
+/// A host call's site; with debug info (`known`: looked up once per frame, since a miss reads
+/// the disk), the innermost of its (inlined) source frames that is the contract's own code,
+/// else the innermost.
 fn render_call_site(
 	code_hash: &[u8; 32],
 	offset: u32,
+	known: bool,
 	debug_info: &DebugInfoStore,
 ) -> BacktraceJson {
-	let frames = debug_info.symbolicate(code_hash, &[offset]);
+	let frames = if known { debug_info.symbolicate(code_hash, &[offset]) } else { Vec::new() };
 	let frame = user_frame(&frames).or(frames.first());
 	BacktraceJson {
 		offset,
@@ -439,6 +441,7 @@ fn render_call_site(
 
 /// One frame and those it created.
 pub fn render_frame(frame: &CallTrace, debug_info: &DebugInfoStore) -> CallFrame {
+	let known = !frame.host_calls.is_empty() && debug_info.contains(&frame.code_hash);
 	let (error, trap) = match &frame.outcome {
 		CallOutcome::Success => (None, None),
 		CallOutcome::Reverted => (Some("execution reverted".to_string()), None),
@@ -483,7 +486,12 @@ pub fn render_frame(frame: &CallTrace, debug_info: &DebugInfoStore) -> CallFrame
 					result,
 					stopped,
 					call: call.nested,
-					call_site: render_call_site(&frame.code_hash, call.call_site, debug_info),
+					call_site: render_call_site(
+						&frame.code_hash,
+						call.call_site,
+						known,
+						debug_info,
+					),
 				}
 			})
 			.collect(),

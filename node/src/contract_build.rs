@@ -68,7 +68,7 @@ impl BuildCmd {
 				self.manifest_path.display()
 			)
 		})?;
-		let (mut package, target_dir) = package_of(&manifest)?;
+		let (package, target_dir) = package_of(&manifest)?;
 		let name = package.name.clone();
 		println!("callisto contract build: {name} ({})", manifest.display());
 
@@ -90,14 +90,6 @@ impl BuildCmd {
 		if !status.success() {
 			return Err(format!("cargo failed ({status}); see its output above"));
 		}
-
-		// The build wrote (or kept) the lock: the ink! version the metadata must be made with.
-		let lockfile = package.lockfile.clone().filter(|lock| lock.exists());
-		package.ink_version = lockfile
-			.as_deref()
-			.and_then(locked_ink_version)
-			.ok_or("the contract's Cargo.lock names no `ink` package: is it an ink! contract?")?;
-		package.lockfile = lockfile;
 
 		let artifact = target_dir
 			.join(TARGET)
@@ -132,19 +124,6 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
 	std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// The ink! version a Cargo.lock resolved.
-fn locked_ink_version(lockfile: &Path) -> Option<String> {
-	let lock = std::fs::read_to_string(lockfile).ok()?;
-	let mut lines = lock.lines();
-	while let Some(line) = lines.next() {
-		if line.trim() == "name = \"ink\"" {
-			let version = lines.next()?.trim().strip_prefix("version = \"")?;
-			return version.strip_suffix('"').map(str::to_string);
-		}
-	}
-	None
-}
-
 /// The package whose manifest is `manifest`, and the target directory cargo builds it into.
 fn package_of(manifest: &Path) -> Result<(crate::contract_metadata::PackageInfo, PathBuf), String> {
 	let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -174,8 +153,8 @@ fn package_of(manifest: &Path) -> Result<(crate::contract_metadata::PackageInfo,
 			format!("{} is not a package manifest (a workspace root?); pass the contract's own Cargo.toml", manifest.display())
 		})?;
 	let name = package["name"].as_str().ok_or("the package has no name")?.to_string();
-	let lockfile =
-		metadata["workspace_root"].as_str().map(|root| Path::new(root).join("Cargo.lock"));
+	let workspace_root =
+		metadata["workspace_root"].as_str().ok_or("cargo metadata names no workspace root")?;
 	let info = crate::contract_metadata::PackageInfo {
 		version: package["version"].as_str().unwrap_or("0.1.0").to_string(),
 		authors: package["authors"]
@@ -184,9 +163,7 @@ fn package_of(manifest: &Path) -> Result<(crate::contract_metadata::PackageInfo,
 			.unwrap_or_default(),
 		license: package["license"].as_str().map(String::from),
 		dir: manifest.parent().map(Path::to_path_buf).unwrap_or_default(),
-		// Known once the contract has been built (its lock may not exist before).
-		ink_version: String::new(),
-		lockfile,
+		lockfile: Path::new(workspace_root).join("Cargo.lock"),
 		name,
 	};
 	Ok((info, PathBuf::from(target_dir)))

@@ -9,22 +9,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { compactStripLength, u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady, randomAsHex } from '@polkadot/util-crypto';
-import { Abi, CodePromise, ContractPromise } from '@polkadot/api-contract';
+import { CodePromise, ContractPromise } from '@polkadot/api-contract';
 import { callistoBin, startNode } from './node.js';
-import { FIXTURES, TRAPPER_SOURCE, TRAPS, markedLine, submit } from './trapper.js';
+import { TRAPPER_SOURCE, TRAPS, markedLine, readAbi, readArtifact, submit } from './trapper.js';
 
 /** JSON-RPC error codes of the trace methods (node/src/trace_rpc.rs, docs/RPC.md). */
 const UNKNOWN_BLOCK = 8010;
 const INDEX_OUT_OF_RANGE = 8011;
 const NO_CONTRACT_CALL = 8012;
 
-const read = (f) => new Uint8Array(readFileSync(join(FIXTURES, 'build', f)));
-const readAbi = (name) => new Abi(JSON.parse(readFileSync(join(FIXTURES, `build/${name}.json`), 'utf8')));
 
 /** The block hash, block number and extrinsic index of a submitted transaction. */
 async function whereIncluded(api, result) {
@@ -66,7 +62,7 @@ async function scenario(backend) {
     const abi = readAbi('trapper');
 
     // The debug twin: the chain keeps the stripped code, the node the DWARF.
-    const deployed = await submit(new CodePromise(api, abi, read('trapper.debug.wasm')).tx.new({ gasLimit: gas, storageDepositLimit: null }), alice);
+    const deployed = await submit(new CodePromise(api, abi, readArtifact('trapper.debug.wasm')).tx.new({ gasLimit: gas, storageDepositLimit: null }), alice);
     assert.ok(deployed.contract, `deploy failed: ${deployed.dispatchError?.toString()}`);
     const trapper = deployed.contract.address.toString();
 
@@ -104,7 +100,7 @@ async function scenario(backend) {
 
     // A nested trap: the caller survives the trapper's division by zero.
     const callerAbi = readAbi('caller');
-    const callerDeployed = await submit(new CodePromise(api, callerAbi, read('caller.wasm')).tx.new({ gasLimit: gas, storageDepositLimit: null }, false), alice);
+    const callerDeployed = await submit(new CodePromise(api, callerAbi, readArtifact('caller.wasm')).tx.new({ gasLimit: gas, storageDepositLimit: null }, false), alice);
     const caller = new ContractPromise(api, callerAbi, callerDeployed.contract.address);
     const divide = abi.findMessage('divide_by_zero').selector.toHex();
     const nestedResult = await submit(caller.tx.tryCall({ gasLimit: gas, storageDepositLimit: null }, trapper, divide), alice);
@@ -171,7 +167,7 @@ async function scenario(backend) {
 
     const created = await provider.send('contracts_traceInstantiate', [{
       origin: alice.address,
-      code: { existing: blake2AsHex(read('trapper.wasm'), 256) },
+      code: { existing: blake2AsHex(readArtifact('trapper.wasm'), 256) },
       data: abi.findConstructor('new').selector.toHex(),
       salt: randomAsHex(8),
     }]);
@@ -215,7 +211,7 @@ test('a trace made without debug info is located once contracts_registerDebugInf
     const { api, provider } = node;
     const abi = readAbi('trapper');
     const gas = api.registry.createType('WeightV2', GAS);
-    const deployed = await submit(new CodePromise(api, abi, read('trapper.wasm')).tx.new({ gasLimit: gas, storageDepositLimit: null }), alice);
+    const deployed = await submit(new CodePromise(api, abi, readArtifact('trapper.wasm')).tx.new({ gasLimit: gas, storageDepositLimit: null }), alice);
     assert.ok(deployed.contract, `deploy failed: ${deployed.dispatchError?.toString()}`);
     const overflow = abi.findMessage('overflow').selector.toHex();
     const failed = await submit(api.tx.contracts.call(deployed.contract.address, 0, GAS, null, overflow), alice);
@@ -234,7 +230,7 @@ test('a trace made without debug info is located once contracts_registerDebugInf
     assert.equal(cli.status, 0, cli.stderr);
     assert.match(cli.stdout, /contracts_registerDebugInfo/, 'the tree says how to get a location');
 
-    await provider.send('contracts_registerDebugInfo', [u8aToHex(read('trapper.debug.wasm'))]);
+    await provider.send('contracts_registerDebugInfo', [u8aToHex(readArtifact('trapper.debug.wasm'))]);
 
     // The same extrinsic, from the same raw trace: now with file and line.
     const after = await provider.send('contracts_traceExtrinsic', [at.blockHash, at.index]);

@@ -1,13 +1,20 @@
-// What the trap and trace tests share: where the fixtures are, the trapper's marked source
-// lines, and sending a transaction until it is in a block.
+// What the trap and trace tests share: where the fixtures are, reading built fixtures, the
+// trapper's marked source lines, and sending a transaction until it is in a block.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Abi } from '@polkadot/api-contract';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(ROOT, 'pallets/contracts/fixtures');
 /** The trapper's source file as its DWARF names it (remapped at build time). */
 export const TRAPPER_SOURCE = '/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs';
+
+/** A built fixture artifact (`pallets/contracts/fixtures/build/<file>`) as bytes. */
+export const readArtifact = (file) => new Uint8Array(readFileSync(join(FIXTURES, 'build', file)));
+
+/** A built fixture's ink! metadata as a polkadot.js `Abi`. */
+export const readAbi = (name) => new Abi(JSON.parse(readFileSync(join(FIXTURES, 'build', `${name}.json`), 'utf8')));
 
 /** The line of the trapper's source marked `// TRAP(<kind>)`. */
 export function markedLine(kind) {

@@ -4,14 +4,12 @@
 // and for an extrinsic that fails, whose own events FRAME rolls back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady } from '@polkadot/util-crypto';
-import { Abi, CodePromise, ContractPromise } from '@polkadot/api-contract';
+import { CodePromise, ContractPromise } from '@polkadot/api-contract';
 import { startNode } from './node.js';
-import { FIXTURES, TRAPPER_SOURCE, TRAPS, markedLine, submit } from './trapper.js';
+import { TRAPPER_SOURCE, TRAPS, markedLine, readAbi, readArtifact, submit } from './trapper.js';
 
 function trapEvents(records) {
   return records
@@ -25,8 +23,8 @@ async function scenario(backend) {
   const node = await startNode(['--sandbox-backend', backend]);
   try {
     const { api } = node;
-    const abi = new Abi(JSON.parse(readFileSync(join(FIXTURES, 'build/trapper.json'), 'utf8')));
-    const debugWasm = new Uint8Array(readFileSync(join(FIXTURES, 'build/trapper.debug.wasm')));
+    const abi = readAbi('trapper');
+    const debugWasm = readArtifact('trapper.debug.wasm');
     const maxGas = api.registry.createType('WeightV2', api.consts.system.blockWeights.maxBlock);
 
     // Deploy the debug twin: the chain keeps the stripped code, the node the DWARF.
@@ -57,8 +55,8 @@ async function scenario(backend) {
 
     // A nested trap: the ink! caller survives the trapper's division by zero (try_invoke),
     // the extrinsic succeeds and the trap's event stays in the extrinsic's own events.
-    const callerAbi = new Abi(JSON.parse(readFileSync(join(FIXTURES, 'build/caller.json'), 'utf8')));
-    const callerCode = new CodePromise(api, callerAbi, new Uint8Array(readFileSync(join(FIXTURES, 'build/caller.wasm'))));
+    const callerAbi = readAbi('caller');
+    const callerCode = new CodePromise(api, callerAbi, readArtifact('caller.wasm'));
     const gas = api.registry.createType('WeightV2', { refTime: 100_000_000_000n, proofSize: 2_000_000n });
     const callerDeployed = await submit(callerCode.tx.new({ gasLimit: gas, storageDepositLimit: null }, false), alice);
     const caller = new ContractPromise(api, callerAbi, callerDeployed.contract.address);
@@ -117,10 +115,9 @@ test('contracts_registerDebugInfo attaches DWARF to code deployed without it', {
   const node = await startNode(['--sandbox-backend', 'wasmtime']);
   try {
     const { api, provider } = node;
-    const read = (f) => new Uint8Array(readFileSync(join(FIXTURES, 'build', f)));
-    const abi = new Abi(JSON.parse(readFileSync(join(FIXTURES, 'build/trapper.json'), 'utf8')));
+    const abi = readAbi('trapper');
     const maxGas = api.registry.createType('WeightV2', api.consts.system.blockWeights.maxBlock);
-    const code = new CodePromise(api, abi, read('trapper.wasm'));
+    const code = new CodePromise(api, abi, readArtifact('trapper.wasm'));
     const gas = api.registry.createType('WeightV2', { refTime: 100_000_000_000n, proofSize: 2_000_000n });
     const deployed = await submit(code.tx.new({ gasLimit: gas, storageDepositLimit: null }), alice);
     const address = deployed.contract.address;
@@ -130,13 +127,13 @@ test('contracts_registerDebugInfo attaches DWARF to code deployed without it', {
     assert.equal((await trapOf()).location, null, 'no debug info yet');
 
     // Bad input: a clear error, nothing stored.
-    await assert.rejects(provider.send('contracts_registerDebugInfo', [u8aToHex(read('trapper.wasm'))]), /no \.debug_\* sections/);
-    await assert.rejects(provider.send('contracts_registerDebugInfo', [u8aToHex(read('flipper.debug.wasm'))]), /is on chain|not of any uploaded/);
+    await assert.rejects(provider.send('contracts_registerDebugInfo', [u8aToHex(readArtifact('trapper.wasm'))]), /no \.debug_\* sections/);
+    await assert.rejects(provider.send('contracts_registerDebugInfo', [u8aToHex(readArtifact('flipper.debug.wasm'))]), /is on chain|not of any uploaded/);
     await assert.rejects(provider.send('contracts_registerDebugInfo', ['0x1234']), /debug_\* sections/);
     assert.equal((await trapOf()).location, null, 'failed registrations change nothing');
 
-    const registered = await provider.send('contracts_registerDebugInfo', [u8aToHex(read('trapper.debug.wasm'))]);
-    assert.equal(registered.codeHash, blake2AsHex(read('trapper.wasm'), 256));
+    const registered = await provider.send('contracts_registerDebugInfo', [u8aToHex(readArtifact('trapper.debug.wasm'))]);
+    assert.equal(registered.codeHash, blake2AsHex(readArtifact('trapper.wasm'), 256));
     const trap = await trapOf();
     assert.equal(trap.location.file, TRAPPER_SOURCE);
     assert.equal(Number(trap.location.line), markedLine('panic'));

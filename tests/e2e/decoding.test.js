@@ -12,7 +12,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { CodePromise } from '@polkadot/api-contract';
 import { Keyring } from '@polkadot/keyring';
 import { Metadata, TypeRegistry } from '@polkadot/types';
-import { u8aConcat, u8aToHex, u8aToString } from '@polkadot/util';
+import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsHex, cryptoWaitReady, decodeAddress, encodeAddress } from '@polkadot/util-crypto';
 import { startNode } from './node.js';
 import { FIXTURES, ROOT, TRAPPER_SOURCE, markedLine, readAbi, readArtifact, submit } from './trapper.js';
@@ -68,7 +68,9 @@ function assertPanicTrap(event, { trapper, codeHash }, context) {
   assert.equal(kind.type, 'Panic', `${context}: kind`);
   assert.ok(kind.isPanic, `${context}: kind.isPanic`);
   const line = markedLine('panic');
-  const text = u8aToString(message);
+  // Text fields are `String` in the runtime (`str` in the metadata): apps and cargo-contract show text.
+  assert.equal(message.toRawType(), 'Text', `${context}: message is Text`);
+  const text = message.toString();
   const m = text.match(/^panicked at (.+):(\d+):(\d+): trapper: explicit panic$/);
   assert.ok(m, `${context}: message ${JSON.stringify(text)}`);
   // The panic message names the file relative to the crate's parent (`trapper/lib.rs`).
@@ -76,12 +78,13 @@ function assertPanicTrap(event, { trapper, codeHash }, context) {
   assert.equal(Number(m[2]), line, `${context}: message line`);
   assert.ok(location.isSome, `${context}: located`);
   const loc = location.unwrap();
-  assert.equal(u8aToString(loc.file), TRAPPER_SOURCE, `${context}: location.file`);
+  assert.equal(loc.file.toRawType(), 'Text', `${context}: location.file is Text`);
+  assert.equal(loc.file.toString(), TRAPPER_SOURCE, `${context}: location.file`);
   assert.equal(loc.line.toNumber(), line, `${context}: location.line`);
   // DWARF counts a tab as one column (the panic message's column counts it as four).
   const source = readFileSync(join(FIXTURES, 'ink/trapper/lib.rs'), 'utf8').split('\n')[line - 1];
   assert.equal(loc.column.toNumber(), source.indexOf('panic!(') + 1, `${context}: location.column is the panic!'s`);
-  assert.match(u8aToString(loc.function), /(^|::)panic$/, `${context}: location.function`);
+  assert.match(loc.function.toString(), /(^|::)panic$/, `${context}: location.function`);
 }
 
 async function deploy(api, signer, name, wasm, args = []) {
@@ -152,7 +155,7 @@ for (const backend of ['wasmi', 'wasmtime']) {
         // Names, types and docs all come from the metadata's type registry.
         assert.deepEqual(event.meta.fields.map((f) => f.name.unwrap().toString()), ['contract', 'code_hash', 'kind', 'message', 'location']);
         assert.deepEqual(event.meta.fields.map((f) => f.typeName.unwrap().toString()),
-          ['T::AccountId', 'CodeHash<T>', 'TrapKind', 'Vec<u8>', 'Option<SourceLocation>']);
+          ['T::AccountId', 'CodeHash<T>', 'TrapKind', 'String', 'Option<SourceLocation>']);
         assert.deepEqual(event.data.names, ['contract', 'codeHash', 'kind', 'message', 'location']);
         assert.match(event.meta.docs.map(String).join(' '), /contract frame trapped/);
         const { path, variant } = contractsEventVariant(fresh.registry, 'ContractTrapped');

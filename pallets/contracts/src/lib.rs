@@ -64,7 +64,7 @@ use crate::{
 	storage::{meter::Meter as StorageMeter, ContractInfo, DeletionQueueManager},
 	wasm::{CodeInfo, UploadedCode},
 };
-use alloc::vec::Vec;
+use alloc::{string::String, vec::Vec};
 use codec::{Codec, Decode, DecodeWithMemTracking, Encode, HasCompact, MaxEncodedLen};
 use core::{fmt::Debug, marker::PhantomData};
 use frame_support::{
@@ -668,8 +668,8 @@ pub mod pallet {
 			code_hash: CodeHash<T>,
 			/// What went wrong, in plain words.
 			kind: TrapKind,
-			/// The panic message or host-function error, UTF-8, if there is one.
-			message: Vec<u8>,
+			/// The panic message or host-function error; empty if there is none.
+			message: String,
 			/// The innermost frame in the contract's own source, if the node has the
 			/// contract's debug info.
 			location: Option<SourceLocation>,
@@ -881,10 +881,7 @@ impl<T: Config> Pallet<T> {
 			let location = match &trap.location {
 				Some(l) => alloc::format!(
 					" at {}:{}:{} in {}",
-					core::str::from_utf8(&l.file).unwrap_or("?"),
-					l.line,
-					l.column,
-					core::str::from_utf8(&l.function).unwrap_or("?"),
+					l.file, l.line, l.column, l.function
 				),
 				None => alloc::string::String::from(" (no debug info for this code)"),
 			};
@@ -892,7 +889,7 @@ impl<T: Config> Pallet<T> {
 				target: LOG_TARGET,
 				"contract {contract:?} (code {code_hash:?}) trapped: {:?}{location}: {}",
 				trap.kind,
-				core::str::from_utf8(&trap.message).unwrap_or("")
+				trap.message
 			);
 		}
 		let event = Event::<T>::ContractTrapped {

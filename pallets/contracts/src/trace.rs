@@ -7,7 +7,7 @@
 //! hostile contract cannot make a trace grow without bound.
 
 use crate::wasm::TrapInfo;
-use alloc::{string::String, vec::Vec};
+use alloc::vec::Vec;
 use callisto_debug_info::{
 	contract_debug,
 	trace::{
@@ -118,7 +118,7 @@ impl Tracer {
 pub fn trap_record(code_hash: &impl AsRef<[u8]>, trap: &TrapInfo) -> TrapRecord {
 	TrapRecord {
 		kind: alloc::format!("{:?}", trap.kind),
-		message: String::from_utf8_lossy(&trap.message).into_owned(),
+		message: trap.message.clone(),
 		code_hash: hash_bytes(code_hash),
 		offsets: trap.offsets.clone(),
 	}

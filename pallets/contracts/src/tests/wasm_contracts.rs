@@ -906,7 +906,6 @@ fn traps_of_a_debug_build_name_kind_message_and_source_line() {
 			};
 			assert_eq!(got, kind, "{backend} {message}");
 			// ink! debug builds print the panic message, with its own file:line.
-			let text = String::from_utf8(text.clone()).unwrap();
 			assert_eq!(
 				text.contains(&format!("lib.rs:{}", trapper_line(marker))),
 				*printed,
@@ -914,7 +913,7 @@ fn traps_of_a_debug_build_name_kind_message_and_source_line() {
 			);
 			let location = location.as_ref().expect("frames symbolicate on both backends");
 			assert_eq!(
-				(String::from_utf8(location.file.clone()).unwrap().as_str(), location.line),
+				(location.file.as_str(), location.line),
 				("/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs", trapper_line(marker)),
 				"{backend} {message}"
 			);

@@ -37,15 +37,16 @@ pub enum TrapKind {
 	Other,
 }
 
-/// Where in the contract's own source it trapped.
+/// Where in the contract's own source it trapped. Text fields are `String`s (`str` in the
+/// metadata), so cargo-contract and polkadot.js show them as text rather than bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct SourceLocation {
-	/// The source file, as recorded at build time (UTF-8).
-	pub file: Vec<u8>,
+	/// The source file, as recorded at build time.
+	pub file: String,
 	pub line: u32,
 	pub column: u32,
-	/// The demangled function (UTF-8).
-	pub function: Vec<u8>,
+	/// The demangled function.
+	pub function: String,
 }
 
 /// Longest message an event carries.
@@ -55,7 +56,7 @@ const MAX_MESSAGE: usize = 1024;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrapInfo {
 	pub kind: TrapKind,
-	pub message: Vec<u8>,
+	pub message: String,
 	pub location: Option<SourceLocation>,
 	/// Code offsets of the backtrace, innermost first (for traces; the event has `location`).
 	pub offsets: Vec<u32>,
@@ -95,7 +96,7 @@ impl TrapInfo {
 	pub fn out_of_gas(frames: &[SourceFrame]) -> Self {
 		Self {
 			kind: TrapKind::OutOfGas,
-			message: Vec::new(),
+			message: String::new(),
 			location: locate(frames),
 			offsets: Vec::new(),
 		}
@@ -103,24 +104,24 @@ impl TrapInfo {
 }
 
 /// The message on one line (so UIs show it as text, not hex), at most `MAX_MESSAGE` bytes.
-fn truncate(message: &str) -> Vec<u8> {
+fn truncate(message: &str) -> String {
 	let message: String =
 		message.trim().chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
 	let mut end = message.len().min(MAX_MESSAGE);
 	while !message.is_char_boundary(end) {
 		end -= 1;
 	}
-	message.as_bytes()[..end].to_vec()
+	message[..end].into()
 }
 
 /// The innermost frame in the contract's own code.
 fn locate(frames: &[SourceFrame]) -> Option<SourceLocation> {
 	let frame = callisto_debug_info::user_frame(frames)?;
 	Some(SourceLocation {
-		file: frame.file.clone().unwrap_or_default().into_bytes(),
+		file: frame.file.clone().unwrap_or_default(),
 		line: frame.line.unwrap_or_default(),
 		column: frame.column.unwrap_or_default(),
-		function: frame.function.clone().unwrap_or_default().into_bytes(),
+		function: frame.function.clone().unwrap_or_default(),
 	})
 }
 
@@ -231,7 +232,7 @@ mod tests {
 		assert_eq!(truncate(&"é".repeat(600)).len(), 1024);
 		assert_eq!(
 			truncate("panicked at a.rs:1:2:\nboom\n"),
-			b"panicked at a.rs:1:2: boom".to_vec()
+			"panicked at a.rs:1:2: boom"
 		);
 	}
 }

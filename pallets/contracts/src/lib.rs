@@ -879,10 +879,9 @@ impl<T: Config> Pallet<T> {
 	) {
 		if log {
 			let location = match &trap.location {
-				Some(l) => alloc::format!(
-					" at {}:{}:{} in {}",
-					l.file, l.line, l.column, l.function
-				),
+				Some(l) => {
+					alloc::format!(" at {}:{}:{} in {}", l.file, l.line, l.column, l.function)
+				}
 				None => alloc::string::String::from(" (no debug info for this code)"),
 			};
 			log::info!(

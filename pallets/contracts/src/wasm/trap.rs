@@ -230,9 +230,6 @@ mod tests {
 			TrapKind::OutOfGas
 		);
 		assert_eq!(truncate(&"é".repeat(600)).len(), 1024);
-		assert_eq!(
-			truncate("panicked at a.rs:1:2:\nboom\n"),
-			"panicked at a.rs:1:2: boom"
-		);
+		assert_eq!(truncate("panicked at a.rs:1:2:\nboom\n"), "panicked at a.rs:1:2: boom");
 	}
 }

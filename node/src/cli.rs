@@ -53,7 +53,7 @@ impl fmt::Display for Sealing {
 pub struct DevChainParams {
 	/// How blocks are produced: `instant` (a block per transaction), `manual` (only on the
 	/// `engine_createBlock` RPC) or `interval=<ms>` (a block every <ms> milliseconds).
-	#[arg(long, default_value = "instant", value_name = "MODE")]
+	#[arg(long, env = "CALLISTO_SEALING", default_value = "instant", value_name = "MODE")]
 	pub sealing: Sealing,
 
 	/// Seconds after which an instantly or interval-sealed block is finalised.
@@ -66,7 +66,15 @@ pub struct DevChainParams {
 #[command(next_help_heading = "Contract sandbox")]
 pub struct SandboxParams {
 	/// The engine that runs contracts. Both give identical results, gas and trap locations.
-	#[arg(long, value_enum, default_value_t = SandboxBackend::Wasmtime, value_name = "ENGINE")]
+	/// From the environment too, for tools that start the node by path alone (ink_e2e's
+	/// `CONTRACTS_NODE`).
+	#[arg(
+		long,
+		env = "CALLISTO_SANDBOX_BACKEND",
+		value_enum,
+		default_value_t = SandboxBackend::Wasmtime,
+		value_name = "ENGINE"
+	)]
 	pub sandbox_backend: SandboxBackend,
 
 	/// Memory for compiled contract modules, in MiB; the least recently used are evicted.

@@ -113,7 +113,12 @@ impl BuildCmd {
 		if !self.no_metadata {
 			println!("  generating the metadata (a host build of the contract with std)...");
 			let json = crate::contract_metadata::generate(&package, &wasm, &out_dir, &target_dir)?;
-			println!("  {} (metadata)", json.display());
+			// cargo-contract reads a module's metadata from `<stem>.json` beside it, so
+			// `cargo contract instantiate <name>.debug.wasm` needs this copy.
+			let debug_json = out_dir.join(format!("{name}.debug.json"));
+			std::fs::copy(&json, &debug_json)
+				.map_err(|e| format!("cannot write {}: {e}", debug_json.display()))?;
+			println!("  {} (metadata; and {}.debug.json for cargo-contract)", json.display(), name);
 		}
 		println!("  done in {:.1} s. Deploy either module.", start.elapsed().as_secs_f64());
 		Ok(())

@@ -14,6 +14,7 @@ mod command;
 mod contract_build;
 mod contract_metadata;
 mod debug_rpc;
+mod progress;
 mod rpc;
 mod sandbox;
 mod service;

@@ -14,6 +14,8 @@ use std::{
 	time::Duration,
 };
 
+use crate::progress::Progress;
+
 /// Host calls shown per frame unless `--all-host-calls`.
 const HOST_CALLS_SHOWN: usize = 50;
 
@@ -47,7 +49,14 @@ impl TraceCmd {
 			Err(_) => Value::from(self.block.clone()),
 		};
 		let params = Value::Array(vec![block, Value::from(self.index)]);
-		let trace = rpc_call(&self.url, "contracts_traceExtrinsic", params)?;
+		let trace = {
+			// The node executes the whole block again, which takes a while for a big one.
+			let _progress = Progress::start(format!(
+				"tracing extrinsic {} of block {} (re-executing the block)",
+				self.index, self.block
+			));
+			rpc_call(&self.url, "contracts_traceExtrinsic", params)?
+		};
 		let text = if self.json {
 			serde_json::to_string_pretty(&trace).expect("a JSON value always serialises; qed")
 		} else {

@@ -66,6 +66,9 @@ fn builds_a_deployable_module_its_debug_twin_and_metadata() {
 		.unwrap(),
 	)
 	.unwrap();
+	let debug_json: serde_json::Value =
+		serde_json::from_slice(&std::fs::read(out.join("flipper.debug.json")).unwrap()).unwrap();
+	assert_eq!(debug_json, json, "the debug module's metadata, for cargo-contract, is the same");
 	assert_eq!(json["spec"], fixture["spec"]);
 	assert_eq!(json["types"], fixture["types"]);
 	std::fs::remove_dir_all(out).ok();

@@ -24,5 +24,13 @@ step "Rust tests"
 cargo test --locked --workspace
 
 step "end-to-end tests against $target/debug/callisto"
-cd tests/e2e
-CALLISTO_BIN="$target/debug/callisto" npm test
+(cd tests/e2e && CALLISTO_BIN="$target/debug/callisto" npm test)
+
+# The ecosystem's own tools. Their first build is too long for every CI run (cargo-contract
+# about 25 minutes, ink_e2e's tests about as long), so each runs when it has been built once on
+# this machine; the scripts install or build it when run by hand.
+step "cargo-contract 5.0.3 against callisto (both backends)"
+CALLISTO_BIN="$target/debug/callisto" scripts/cargo-contract-e2e.sh --if-installed
+
+step "ink_e2e tests against callisto (both backends)"
+CALLISTO_BIN="$target/debug/callisto" scripts/ink-e2e.sh --if-built

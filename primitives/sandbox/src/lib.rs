@@ -133,6 +133,12 @@ pub enum TrapKind {
 	Other,
 }
 
+/// The [`HostError`] code with which a host function stops the instance on purpose (a
+/// contract's `seal_return` or `terminate`): not a fault, so no backtrace is looked for. On
+/// wasmi that would replay the whole call on wasmtime (compiling the code for it first) after
+/// every contract call that returns.
+pub const HOST_STOP: u32 = u32::MAX;
+
 /// A trap: its kind and, where the engine reports one, the backtrace as code offsets in the
 /// ORIGINAL (uninstrumented) module, innermost frame first. Both backends report the same
 /// frames: wasmi's come from replaying the trapping instance on wasmtime (see `host/replay.rs`).

@@ -227,8 +227,9 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 		}
 		context.gas_left = self.sync_to_engine();
 		result.map_err(|reason| {
+			let stop = matches!(reason, TrapReason::Return(_) | TrapReason::Termination);
 			self.trap_reason = Some(reason);
-			HostError(0)
+			HostError(if stop { sp_sandbox::HOST_STOP } else { 0 })
 		})
 	}
 

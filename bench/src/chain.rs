@@ -107,6 +107,12 @@ impl Chain {
 		(output.unwrap_or_else(|e| panic!("runtime call {method} failed: {e}")), elapsed)
 	}
 
+	/// `Core_version`: what any runtime call costs (instantiating the runtime, the extensions,
+	/// passing data in and out) before it does anything.
+	pub fn empty_call(&mut self) -> Duration {
+		self.runtime_call("Core_version", &[], CallContext::Offchain).1
+	}
+
 	/// `BenchApi::call` (a dry run unless [`Self::commit`] follows).
 	pub fn call(
 		&mut self,

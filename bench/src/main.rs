@@ -10,10 +10,12 @@
 mod chain;
 mod fixtures;
 mod native;
+mod raw;
 mod report;
 mod workloads;
 
 use clap::{Parser, Subcommand};
+use std::collections::BTreeMap;
 use std::process::{Command, ExitCode, Stdio};
 use workloads::{Path, PathReport, WORKLOADS};
 
@@ -34,6 +36,11 @@ struct Cli {
 	/// Exactly this many runs per workload instead (e.g. a long run to profile).
 	#[arg(long, global = true)]
 	runs: Option<usize>,
+	/// Rounds of one process per path, interleaved (native, stock, wasmi, wasmtime, native,
+	/// ...); each figure is the median of the rounds' medians, so one slow spell of a shared
+	/// machine moves it less.
+	#[arg(long, default_value_t = 3)]
+	rounds: usize,
 }
 
 #[derive(Subcommand)]
@@ -61,19 +68,21 @@ fn main() -> ExitCode {
 	}
 
 	let paths = if cli.paths.is_empty() { Path::ALL.to_vec() } else { cli.paths.clone() };
-	let mut reports = Vec::new();
-	for path in paths {
-		eprintln!("running {} in its own process ...", path.name());
-		match run_child(path, &cli) {
-			Ok(report) => reports.push(report),
-			Err(e) => {
-				eprintln!("{}: {e}", path.name());
-				return ExitCode::FAILURE;
+	let mut rounds: BTreeMap<Path, Vec<PathReport>> = BTreeMap::new();
+	for round in 1..=cli.rounds.max(1) {
+		for &path in &paths {
+			eprintln!("round {round}/{}: {} in its own process ...", cli.rounds, path.name());
+			match run_child(path, &cli) {
+				Ok(report) => rounds.entry(path).or_default().push(report),
+				Err(e) => {
+					eprintln!("{}: {e}", path.name());
+					return ExitCode::FAILURE;
+				}
 			}
 		}
 	}
-	let consistent = report::print(&reports);
-	if consistent {
+	let reports: Vec<PathReport> = rounds.values().map(|r| report::merge(r)).collect();
+	if report::print(&reports) {
 		ExitCode::SUCCESS
 	} else {
 		ExitCode::FAILURE

@@ -2,6 +2,51 @@
 
 use crate::workloads::{Path, PathReport, Sample, BLOCK_TRANSFERS, WORKLOADS};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+fn median(mut xs: Vec<f64>) -> f64 {
+	xs.sort_by(f64::total_cmp);
+	xs[xs.len() / 2]
+}
+
+/// One path's rounds as one report: per workload the median of the rounds' medians (and of
+/// each extra figure), the largest peak RSS, and in `extra["spread_pct"]` how far the rounds'
+/// medians lay apart (max - min, in % of the median). Gas must not differ between rounds.
+pub fn merge(rounds: &[PathReport]) -> PathReport {
+	let first = &rounds[0];
+	let mut workloads = BTreeMap::new();
+	for (name, sample) in &first.workloads {
+		let all: Vec<&Sample> = rounds.iter().filter_map(|r| r.workloads.get(name)).collect();
+		assert!(
+			all.iter().all(|s| (s.gas, s.proof_size) == (sample.gas, sample.proof_size)),
+			"{name} on {}: gas differs between rounds",
+			first.path.name()
+		);
+		let us: Vec<f64> = all.iter().map(|s| s.us).collect();
+		let (min, max) = us.iter().fold((f64::MAX, 0f64), |(a, b), &x| (a.min(x), b.max(x)));
+		let mut merged = Sample {
+			us: median(us),
+			runs: all.iter().map(|s| s.runs).sum(),
+			gas: sample.gas,
+			proof_size: sample.proof_size,
+			rss_kib: all.iter().map(|s| s.rss_kib).max().unwrap_or(0),
+			extra: BTreeMap::new(),
+		};
+		for key in sample.extra.keys() {
+			let values = all.iter().filter_map(|s| s.extra.get(key).copied()).collect();
+			merged.extra.insert(key.clone(), median(values));
+		}
+		merged.extra.insert("spread_pct".into(), (max - min) / merged.us * 100.0);
+		workloads.insert(name.clone(), merged);
+	}
+	let calls: Vec<f64> = rounds.iter().filter_map(|r| r.runtime_call_us).collect();
+	PathReport {
+		path: first.path,
+		workloads,
+		peak_rss_kib: rounds.iter().map(|r| r.peak_rss_kib).max().unwrap_or(0),
+		runtime_call_us: (!calls.is_empty()).then(|| median(calls)),
+	}
+}
 
 /// Prints the table, the targets and, last, the JSON object. False if Callisto's two backends
 /// disagreed on gas anywhere (they must not).
@@ -28,10 +73,11 @@ pub fn print(reports: &[PathReport]) -> bool {
 			let Some(sample) = get(path, name) else { continue };
 			let ratio = stock.map_or(String::new(), |stock| format!("{:.2}×", sample.us / stock));
 			println!(
-				"{:<20} {:<9} {:>12.1} {:>10.1} {:>9} {:>16} {:>12.1} {:>9}",
+				"{:<20} {:<9} {:>12.1} {:>6.0}% {:>10.1} {:>6} {:>16} {:>12.1} {:>9}",
 				name,
 				path.name(),
 				sample.us,
+				sample.extra.get("spread_pct").copied().unwrap_or(0.0),
 				1e6 / sample.us,
 				sample.runs,
 				sample.gas.map_or("-".into(), |g| g.to_string()),
@@ -73,13 +119,26 @@ pub fn print(reports: &[PathReport]) -> bool {
 			);
 		}
 	}
+	for compute in ["compute_sieve", "compute_mix"] {
+		if let Some(s) = get(Path::Native, compute) {
+			println!(
+				"{compute}: native Rust {:.1} µs; the contract's own Wasm on bare engines (no runtime, no metering): wasmtime {:.1} µs, wasmi {:.1} µs",
+				s.us, s.extra["raw_wasmtime_us"], s.extra["raw_wasmi_us"]
+			);
+		}
+	}
 	for report in reports {
-		println!(
+		print!(
 			"process peak RSS {:<9} {:.1} MiB",
 			report.path.name(),
 			report.peak_rss_kib as f64 / 1024.0
 		);
+		match report.runtime_call_us {
+			Some(us) => println!("; an empty runtime call (Core_version) takes {us:.1} µs"),
+			None => println!(),
+		}
 	}
+	println!("(spread: max - min of the rounds' medians, in % of the median)");
 
 	println!("\ntargets (issue 7):");
 	let us = |path, name| get(path, name).map(|s| s.us);
@@ -122,6 +181,11 @@ pub fn print(reports: &[PathReport]) -> bool {
 			if path != Path::Native {
 				entry.insert(format!("gas_{p}"), json!(sample.gas));
 				entry.insert(format!("rss_kib_{p}"), json!(sample.rss_kib));
+			}
+			for raw in ["raw_wasmtime_us", "raw_wasmi_us"] {
+				if let Some(us) = sample.extra.get(raw) {
+					entry.insert(raw.into(), json!(round1(*us)));
+				}
 			}
 			if let Some(per_kib) = sample.extra.get("compile_us_per_kib") {
 				entry.insert(format!("compile_us_per_kib_{p}"), json!(round1(*per_kib)));

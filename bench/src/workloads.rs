@@ -4,7 +4,7 @@
 use crate::{
 	chain::{bob, Chain},
 	fixtures::{self, message},
-	native,
+	native, raw,
 };
 use callisto_bench_runtime::{AccountId, CodeSource, Pallet, RuntimeCall, Weight};
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,9 @@ use std::{
 };
 
 /// The four ways a workload runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[derive(
+	Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Path {
 	/// Stock pallet-contracts 51: wasmi inside the runtime's Wasm.
@@ -87,6 +89,8 @@ pub struct PathReport {
 	pub workloads: BTreeMap<String, Sample>,
 	/// Peak RSS of the whole process, set-up included (KiB).
 	pub peak_rss_kib: u64,
+	/// Median µs of an empty runtime call (`Core_version`), the floor of every contract call.
+	pub runtime_call_us: Option<f64>,
 }
 
 /// How many runs each workload gets.
@@ -105,21 +109,36 @@ pub fn run(path: Path, selected: &dyn Fn(&str) -> bool, runs: Runs) -> PathRepor
 		runs.exactly.unwrap_or((default / runs.divisor).max(3))
 	};
 	let mut workloads = BTreeMap::new();
+	let mut runtime_call_us = None;
 	match path {
 		Path::Native => {
 			for name in ["compute_sieve", "compute_mix"].into_iter().filter(|n| selected(n)) {
 				reset_peak_rss();
-				let times = match name {
-					"compute_sieve" => {
-						time_native(runs(name), || native::sieve(black_box(SIEVE_N)) as u64)
-					}
-					_ => time_native(runs(name), || native::mix(black_box(MIX_ROUNDS))),
+				let (times, input, expected) = match name {
+					"compute_sieve" => (
+						time_native(runs(name), || native::sieve(black_box(SIEVE_N)) as u64),
+						message("sieve", SIEVE_N),
+						fixtures::ink_ok(native::sieve(SIEVE_N)),
+					),
+					_ => (
+						time_native(runs(name), || native::mix(black_box(MIX_ROUNDS))),
+						message("mix", MIX_ROUNDS),
+						fixtures::ink_ok(native::mix(MIX_ROUNDS)),
+					),
 				};
-				workloads.insert(name.into(), sample(times, None, BTreeMap::new()));
+				let mut sample = sample(times, None, BTreeMap::new());
+				// The same message on the bare engines, for where the time goes.
+				let mut raw = raw::wasmtime(fixtures::BENCH, &input, &expected, runs(name));
+				sample.extra.insert("raw_wasmtime_us".into(), median_us(&mut raw));
+				let mut raw = raw::wasmi(fixtures::BENCH, &input, &expected, runs(name));
+				sample.extra.insert("raw_wasmi_us".into(), median_us(&mut raw));
+				workloads.insert(name.into(), sample);
 			}
 		}
 		Path::Stock | Path::Wasmi | Path::Wasmtime => {
 			let mut bench = ContractsBench::set_up(path);
+			let mut empty: Vec<Duration> = (0..=200).map(|_| bench.chain.empty_call()).collect();
+			runtime_call_us = Some(median_us(&mut empty[1..]));
 			for (name, _) in WORKLOADS.iter().filter(|(n, _)| selected(n)) {
 				eprintln!("  {}: {name} ...", path.name());
 				reset_peak_rss();
@@ -127,7 +146,7 @@ pub fn run(path: Path, selected: &dyn Fn(&str) -> bool, runs: Runs) -> PathRepor
 			}
 		}
 	}
-	PathReport { path, workloads, peak_rss_kib: read_status_kib("VmHWM") }
+	PathReport { path, workloads, peak_rss_kib: read_status_kib("VmHWM"), runtime_call_us }
 }
 
 fn time_native(runs: usize, mut kernel: impl FnMut() -> u64) -> Vec<Duration> {

@@ -109,6 +109,16 @@ pub struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Subcommand {
+	/// Contract tooling: `callisto contract build` builds an ink! contract with the debug info
+	/// Callisto uses to locate traps in your source.
+	#[command(subcommand)]
+	Contract(crate::contract_build::ContractCmd),
+
+	/// Print the contract call tree of a transaction from a running node: frames, gas,
+	/// traps with their source lines, host calls and storage writes
+	/// (`callisto trace <block> <index>`).
+	Trace(crate::trace_cli::TraceCmd),
+
 	/// Build a chain specification.
 	#[deprecated(note = "build-spec will be removed; use export-chain-spec")]
 	BuildSpec(sc_cli::BuildSpecCmd),
@@ -124,16 +134,6 @@ pub enum Subcommand {
 
 	/// Db meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
-
-	/// Contract tooling: `callisto contract build` builds an ink! contract with the debug info
-	/// Callisto uses to locate traps in your source.
-	#[command(subcommand)]
-	Contract(crate::contract_build::ContractCmd),
-
-	/// Print the contract call tree of a transaction from a running node: frames, gas,
-	/// traps with their source lines, host calls and storage writes
-	/// (`callisto trace <block> <index>`).
-	Trace(crate::trace_cli::TraceCmd),
 }
 
 #[cfg(test)]

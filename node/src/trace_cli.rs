@@ -121,7 +121,7 @@ fn rpc_call(url: &str, method: &str, params: Value) -> Result<Value, String> {
 	let unreachable = |e: &dyn std::fmt::Display| {
 		format!(
 			"cannot reach a node at {url} ({e}). Is `callisto` running? Start it with \
-			 ./scripts/run-node.sh, or point --url at it."
+			 `callisto --dev` (./scripts/run-node.sh in the repository), or point --url at it."
 		)
 	};
 	let addresses = (endpoint.host.as_str(), endpoint.port)

@@ -4,13 +4,27 @@
 
 use callisto_bench_runtime::{AccountId, Balance};
 use codec::Encode;
+use std::sync::OnceLock;
 use wasm_encoder::{CodeSection, Function, FunctionSection, Instruction, RawSection};
 use wasmparser::{BinaryReader, CodeSectionReader, CompositeInnerType, Parser, Payload};
 
 pub const FLIPPER: &[u8] = include_bytes!("../../pallets/contracts/fixtures/build/flipper.wasm");
 pub const ERC20: &[u8] = include_bytes!("../../pallets/contracts/fixtures/build/erc20.wasm");
 pub const CALLER: &[u8] = include_bytes!("../../pallets/contracts/fixtures/build/caller.wasm");
-pub const BENCH: &[u8] = include_bytes!("../../pallets/contracts/fixtures/build/bench.wasm");
+const BENCH: &[u8] = include_bytes!("../../pallets/contracts/fixtures/build/bench.wasm");
+
+static BENCH_OVERRIDE: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// The bench contract's code: the committed fixture, or the build given to `--bench-contract`
+/// (e.g. the same source built for speed instead of size).
+pub fn bench() -> &'static [u8] {
+	BENCH_OVERRIDE.get().map_or(BENCH, Vec::as_slice)
+}
+
+/// Runs the bench contract's workloads with `code` instead of the committed fixture.
+pub fn override_bench(code: Vec<u8>) {
+	BENCH_OVERRIDE.set(code).expect("set once, before any workload");
+}
 
 /// An ink! message or constructor call: its selector (the first 4 bytes of the blake2-256 of
 /// its name, for messages outside traits) followed by its SCALE-encoded arguments.

@@ -41,6 +41,10 @@ struct Cli {
 	/// machine moves it less.
 	#[arg(long, default_value_t = 3)]
 	rounds: usize,
+	/// Another build of the bench contract (`pallets/contracts/fixtures/ink/bench`) for its
+	/// workloads, e.g. one built for speed instead of size.
+	#[arg(long, global = true)]
+	bench_contract: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -56,6 +60,18 @@ fn main() -> ExitCode {
 		if !WORKLOADS.iter().any(|(known, _)| known == name) {
 			eprintln!("unknown workload {name}; known: {:?}", WORKLOADS.map(|(n, _)| n));
 			return ExitCode::FAILURE;
+		}
+	}
+	if let Some(path) = &cli.bench_contract {
+		match std::fs::read(path) {
+			Ok(code) => {
+				eprintln!("bench contract: {} ({} bytes)", path.display(), code.len());
+				fixtures::override_bench(code);
+			}
+			Err(e) => {
+				eprintln!("cannot read {}: {e}", path.display());
+				return ExitCode::FAILURE;
+			}
 		}
 	}
 	let selected = |name: &str| cli.workloads.is_empty() || cli.workloads.iter().any(|w| w == name);
@@ -102,6 +118,9 @@ fn run_child(path: Path, cli: &Cli) -> Result<PathReport, String> {
 	}
 	if let Some(runs) = cli.runs {
 		command.arg("--runs").arg(runs.to_string());
+	}
+	if let Some(path) = &cli.bench_contract {
+		command.arg("--bench-contract").arg(path);
 	}
 	let output = command
 		.stdin(Stdio::null())

@@ -159,6 +159,13 @@ pub fn print(reports: &[PathReport]) -> bool {
 		let vs_native =
 			us(Path::Wasmtime, compute).zip(us(Path::Native, compute)).map(|(w, n)| w / n);
 		target(&format!("{compute}: wasmtime vs native (≤ 2×)"), vs_native, |v| v <= 2.0, "×");
+		if let Some(ceiling) = us(Path::Stock, compute).zip(us(Path::Native, compute)) {
+			println!(
+				"  {:<58} {:>8.2}×  (no engine beats native Rust)",
+				format!("{compute}: ceiling, native Rust faster than stock"),
+				ceiling.0 / ceiling.1
+			);
+		}
 	}
 	for name in ["flipper", "erc20_transfer", "block_500_transfers"] {
 		for path in [Path::Wasmi, Path::Wasmtime] {

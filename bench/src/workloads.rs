@@ -128,9 +128,9 @@ pub fn run(path: Path, selected: &dyn Fn(&str) -> bool, runs: Runs) -> PathRepor
 				};
 				let mut sample = sample(times, None, BTreeMap::new());
 				// The same message on the bare engines, for where the time goes.
-				let mut raw = raw::wasmtime(fixtures::BENCH, &input, &expected, runs(name));
+				let mut raw = raw::wasmtime(fixtures::bench(), &input, &expected, runs(name));
 				sample.extra.insert("raw_wasmtime_us".into(), median_us(&mut raw));
-				let mut raw = raw::wasmi(fixtures::BENCH, &input, &expected, runs(name));
+				let mut raw = raw::wasmi(fixtures::bench(), &input, &expected, runs(name));
 				sample.extra.insert("raw_wasmi_us".into(), median_us(&mut raw));
 				workloads.insert(name.into(), sample);
 			}
@@ -202,7 +202,7 @@ impl ContractsBench {
 			chain.deploy(pallet, upload(fixtures::FLIPPER), fixtures::flipper_new(false), b"f");
 		let erc20 =
 			chain.deploy(pallet, upload(fixtures::ERC20), fixtures::erc20_new(1 << 100), b"e");
-		let bench = chain.deploy(pallet, upload(fixtures::BENCH), message("new", ()), b"b");
+		let bench = chain.deploy(pallet, upload(fixtures::bench()), message("new", ()), b"b");
 		let caller = |chain: &mut Chain, code, salt: &[u8]| {
 			chain.deploy(pallet, code, message("new", false), salt)
 		};
@@ -276,12 +276,12 @@ impl ContractsBench {
 	/// comparison the same instantiation from the stored (and, on Callisto, compiled) code.
 	/// The difference is what the upload costs: validation and compilation.
 	fn instantiate_cold(&mut self, runs: usize) -> Sample {
-		let kib = fixtures::BENCH.len() as f64 / 1024.0;
+		let kib = fixtures::bench().len() as f64 / 1024.0;
 		let mut gas = None;
 		let cold: Vec<Duration> = (0..=runs)
 			.map(|_| {
 				self.next_nonce += 1;
-				let code = fixtures::with_nonce(fixtures::BENCH, self.next_nonce);
+				let code = fixtures::with_nonce(fixtures::bench(), self.next_nonce);
 				let salt = self.next_nonce.to_le_bytes().to_vec();
 				let (outcome, time) = self.chain.instantiate(
 					self.pallet,
@@ -296,7 +296,7 @@ impl ContractsBench {
 			})
 			.skip(1)
 			.collect();
-		let stored = CodeSource::Existing(sp_crypto_hashing::blake2_256(fixtures::BENCH).into());
+		let stored = CodeSource::Existing(sp_crypto_hashing::blake2_256(fixtures::bench()).into());
 		let mut warm: Vec<Duration> = (0..=runs)
 			.map(|_| {
 				self.next_nonce += 1;

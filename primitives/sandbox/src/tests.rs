@@ -1012,3 +1012,32 @@ fn teardown_while_suspended() {
 	});
 	assert_eq!(outcome, ([5, 0, 0, 0], (1, 1), (0, 0), Err(Error::InvalidHandle)));
 }
+
+/// Found by the differential fuzzer (docs/FUZZING.md): wasmi 2.0 fuses a `select` with the
+/// `i32.eqz` (or `i32.ne` with 0) that computes its condition, and when the compared value is
+/// in a local it reads a stale register instead, so it picked the wrong operand. The
+/// instrumenter passes every `select` condition through a local, which wasmi never fuses.
+#[test]
+fn select_on_a_compared_local_is_identical_on_both_backends() {
+	let programs = [
+		// What wasm-smith's guarded divisions look like: `x == 0 ? 1 : x`.
+		("i32", "i32.const 1 local.get $l local.get $l i32.eqz select", [1, 5]),
+		("i32", "i32.const 7 i32.const 9 local.get $l i32.eqz select", [7, 9]),
+		("i32", "i32.const 7 i32.const 9 local.get $l i32.const 0 i32.ne select", [9, 7]),
+		("i64", "i64.const 7 i64.const 9 local.get $l i32.eqz select", [7, 9]),
+	];
+	for (ty, body, expected) in programs {
+		for (value, expected) in [0, 5].into_iter().zip(expected) {
+			let code = wasm(&format!(
+				r#"(module (func (export "call") (result {ty}) (local $l i32)
+					i32.const {value} local.set $l {body}))"#
+			));
+			let (result, ..) = on_both(|_| run(&code, &[], GAS, &Config::default()));
+			let expected = match ty {
+				"i32" => Value::I32(expected),
+				_ => Value::I64(expected.into()),
+			};
+			assert_eq!(result, Ok(ReturnValue::Value(expected)), "{body} with $l = {value}");
+		}
+	}
+}

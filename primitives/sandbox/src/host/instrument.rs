@@ -19,6 +19,10 @@
 //!   function just before it, so a host call can say where in the contract it was made. It is
 //!   injected code, so it costs no gas.
 //!
+//! Every `select` takes its condition through a scratch local (`local.tee` just before it, also
+//! free of gas): wasmi 2.0 miscompiles a `select` fused with the `i32.eqz` before it (see
+//! `instrument_body`), and both engines must run the same instrumented code.
+//!
 //! The module's global 0, if it is a mutable `i32`, is also exported (as [`SP_EXPORT`]): LLVM
 //! (so Rust) keeps its shadow-stack pointer there, and a memory fault with that pointer beyond
 //! the memory means the contract's stack ran out, which is what the developer needs to hear.
@@ -237,6 +241,17 @@ fn instrument_body(
 	if n == 0 {
 		return Err(Error::InvalidModule);
 	}
+	// wasmi 2.0 fuses a `select` with an `i32.eqz` (or `i32.eq`/`i32.ne` with 0) computing its
+	// condition, and when the compared value lives in a local or a spilled slot the fused
+	// `select` reads a stale register instead: it picks the wrong operand. A condition that
+	// passed through a local is never fused, so every `select` gets its condition through a
+	// scratch local of its own (one extra local; the stack cost stays the original's).
+	let select_scratch = ops.iter().any(|(op, _)| matches!(op, Operator::Select)).then(|| {
+		locals.push((1, ValType::I32));
+		params as u64 + n_locals
+	});
+	let select_scratch =
+		select_scratch.map(u32::try_from).transpose().map_err(|_| Error::TooManyLocals)?;
 	// Segment starts and their lengths.
 	let mut starts = vec![0usize];
 	for (j, (op, _)) in ops.iter().enumerate() {
@@ -276,6 +291,9 @@ fn instrument_body(
 					&[Instruction::I32Const(site), Instruction::GlobalSet(g.call_site)],
 				);
 			}
+		}
+		if let (Operator::Select, Some(scratch)) = (&op, select_scratch) {
+			Instruction::LocalTee(scratch).encode(&mut bytes);
 		}
 		if let Operator::Return = op {
 			stack_exit(&mut bytes, g, cost);

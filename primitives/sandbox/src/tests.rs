@@ -1041,3 +1041,32 @@ fn select_on_a_compared_local_is_identical_on_both_backends() {
 		}
 	}
 }
+
+/// Found by the differential fuzzer as a case that ran for minutes: a `memory.grow` that
+/// wasmtime refused built an error that captures a native backtrace when `RUST_BACKTRACE` is
+/// set, milliseconds each deep in a recursion, for 1 unit of gas. The wasmtime store's limiter
+/// now refuses first. Without backtraces enabled this test cannot tell; with them (as in a dev
+/// shell or a node started with `RUST_BACKTRACE=1`) the old code took minutes here.
+#[test]
+fn failed_memory_grows_deep_in_a_recursion_stay_cheap() {
+	let code = wasm(
+		r#"(module (import "env" "memory" (memory 1 1))
+			(func $deep (export "call") (param $depth i32) (result i32)
+				local.get $depth
+				if (result i32)
+					local.get $depth i32.const 1 i32.sub call $deep
+				else
+					(loop $again (result i32)
+						i32.const 1 memory.grow
+						i32.const -1 i32.eq br_if $again
+						i32.const 0)
+				end))"#,
+	);
+	let started = std::time::Instant::now();
+	let (result, gas_left, ..) =
+		on_both(|_| run(&code, &[Value::I32(3000)], 200_000, &Config::default()));
+	assert_eq!(result, trap(TrapKind::OutOfGas));
+	assert!(gas_left < 10);
+	let elapsed = started.elapsed();
+	assert!(elapsed < std::time::Duration::from_secs(20), "took {elapsed:?}");
+}

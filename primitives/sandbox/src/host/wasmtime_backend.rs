@@ -153,11 +153,40 @@ fn lock(mailbox: &Shared) -> MutexGuard<'_, Mailbox> {
 
 struct StoreData {
 	mailbox: Shared,
+	limiter: GrowLimiter,
 	/// Runtime-side index of each function import.
 	host_funcs: Vec<u32>,
 	memory: Option<Memory>,
 	gas: Option<Global>,
 	call_site: Option<Global>,
+}
+
+/// Refuses a `memory.grow` beyond the memory's maximum before wasmtime itself does: wasmtime's
+/// refusal builds an `anyhow::Error`, which captures a native backtrace whenever
+/// `RUST_BACKTRACE` is set. Deep in a contract's recursion and with many compiled modules
+/// registered that took milliseconds for one unit of gas, so a contract that grew its memory
+/// in vain in a loop ran for minutes (found by the differential fuzzer). The Wasm result, -1,
+/// is the same either way.
+struct GrowLimiter;
+
+impl wasmtime::ResourceLimiter for GrowLimiter {
+	fn memory_growing(
+		&mut self,
+		_current: usize,
+		desired: usize,
+		maximum: Option<usize>,
+	) -> wasmtime::Result<bool> {
+		Ok(maximum.is_none_or(|maximum| desired <= maximum))
+	}
+
+	fn table_growing(
+		&mut self,
+		_current: usize,
+		desired: usize,
+		maximum: Option<usize>,
+	) -> wasmtime::Result<bool> {
+		Ok(maximum.is_none_or(|maximum| desired <= maximum))
+	}
 }
 
 /// Returns `Pending` once, then `Ready`.
@@ -340,12 +369,14 @@ pub fn instantiate(
 		module.engine(),
 		StoreData {
 			mailbox: mailbox.clone(),
+			limiter: GrowLimiter,
 			host_funcs: host_funcs.to_vec(),
 			memory: None,
 			gas: None,
 			call_site: None,
 		},
 	);
+	store.limiter(|data| &mut data.limiter);
 	let mut leftover = None;
 	if let Some(init) = memory {
 		let created = Memory::new(&mut store, MemoryType::new(init.pages, Some(init.maximum)))

@@ -134,9 +134,9 @@ pub enum TrapKind {
 }
 
 /// The [`HostError`] code with which a host function stops the instance on purpose (a
-/// contract's `seal_return` or `terminate`): not a fault, so no backtrace is looked for. On
-/// wasmi that would replay the whole call on wasmtime (compiling the code for it first) after
-/// every contract call that returns.
+/// contract's `seal_return` or `terminate`): not a fault, so no backtrace is looked for and
+/// neither backend reports frames for it. On wasmi that would replay the whole call on wasmtime
+/// (compiling the code for it first) after every contract call that returns.
 pub const HOST_STOP: u32 = u32::MAX;
 
 /// A trap: its kind and, where the engine reports one, the backtrace as code offsets in the

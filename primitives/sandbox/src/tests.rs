@@ -100,6 +100,11 @@ fn host_trap(_: &mut State, _: &[Value]) -> Result<ReturnValue, HostError> {
 	Err(HostError(7))
 }
 
+/// Stops the instance on purpose, as a contract's `seal_return` does.
+fn host_stop(_: &mut State, _: &[Value]) -> Result<ReturnValue, HostError> {
+	Err(HostError(crate::HOST_STOP))
+}
+
 /// Charges its i64 argument in gas; traps with code 99 when that is more than what is left.
 fn host_charge(
 	state: &mut State,
@@ -118,6 +123,7 @@ fn env(memory: Option<Memory>) -> EnvironmentDefinitionBuilder<State> {
 	env.add_host_func("env", "reverse", host_reverse);
 	env.add_host_func("env", "count", host_count);
 	env.add_host_func("env", "trap", host_trap);
+	env.add_host_func("env", "stop", host_stop);
 	env.add_host_func("env", "nested", host_nested);
 	env.add_metered_host_func("env", "charge", host_charge);
 	if let Some(m) = memory {
@@ -1069,4 +1075,19 @@ fn failed_memory_grows_deep_in_a_recursion_stay_cheap() {
 	assert!(gas_left < 10);
 	let elapsed = started.elapsed();
 	assert!(elapsed < std::time::Duration::from_secs(20), "took {elapsed:?}");
+}
+
+/// Found by the differential fuzzer: a host function that stops the instance on purpose
+/// (`HOST_STOP`, a contract returning) got wasmtime's backtrace as frames but none on wasmi,
+/// which does not replay a stop to look for them. A stop is no fault: no frames on either.
+#[test]
+fn a_host_stop_has_no_frames_on_either_backend() {
+	let code = wasm(
+		r#"(module (import "env" "stop" (func $stop))
+			(func $inner call $stop)
+			(func (export "call") call $inner))"#,
+	);
+	let (result, .., frames) = on_both(|_| run(&code, &[], GAS, &Config::default()));
+	assert_eq!(result, trap(TrapKind::Host(crate::HOST_STOP)));
+	assert_eq!(frames, Vec::<u32>::new());
 }

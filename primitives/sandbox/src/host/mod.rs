@@ -101,10 +101,12 @@ impl InstanceEntry {
 	/// kind, which is what a replay reproduces).
 	fn complete_trap(&mut self, cache: &SharedModuleCache, mut outcome: Outcome) -> Outcome {
 		if let Outcome::Trapped { trap, .. } = &mut outcome {
-			if let (true, Some(journal)) = (
-				trap.frames.is_empty() && trap.kind != crate::TrapKind::Host(crate::HOST_STOP),
-				&self.journal,
-			) {
+			if trap.kind == crate::TrapKind::Host(crate::HOST_STOP) {
+				// A stop is not a fault: wasmi does not replay it to find frames, so wasmtime
+				// must not report the ones it has for free either (found by the differential
+				// fuzzer).
+				trap.frames.clear();
+			} else if let (true, Some(journal)) = (trap.frames.is_empty(), &self.journal) {
 				trap.frames = journal.replay(cache).unwrap_or_default();
 			}
 			if trap.kind == crate::TrapKind::MemoryOutOfBounds && self.backend.stack_overflowed() {

@@ -1,6 +1,8 @@
 //! Uses only the public API, the way the node (extension, host functions) and a contracts
 //! pallet (memory, environment, instance) do.
 
+mod differential_fuzz;
+
 use sp_sandbox::{
 	Backend, Config, EnvironmentDefinitionBuilder, Error, HostCallContext, HostError, Instance,
 	Memory, ModuleCache, ReturnValue, SandboxExt, Trap, TrapKind, Value,

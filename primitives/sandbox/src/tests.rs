@@ -1091,3 +1091,46 @@ fn a_host_stop_has_no_frames_on_either_backend() {
 	assert_eq!(result, trap(TrapKind::Host(crate::HOST_STOP)));
 	assert_eq!(frames, Vec::<u32>::new());
 }
+
+/// Found by the differential fuzzer: wasmi 2.0 panicked (`unreachable!()` in its store
+/// translation) on an integer store whose address and value are the same register-held local
+/// and whose offset does not fit 16 bits. The instrumenter now computes such an address itself
+/// and stores with a small offset, faulting wherever the original store faults.
+#[test]
+fn far_stores_of_a_register_held_local_are_identical_on_both_backends() {
+	let program = |grow: u32, store: &str, offset: u32, load: &str| {
+		wasm(&format!(
+			r#"(module (import "env" "memory" (memory 1))
+				(func (export "call") (param $p i32) (result i32) (local $x i32)
+					i32.const {grow} memory.grow drop
+					i32.const 0 i32.const 7 i32.store8
+					local.get $p i32.load8_u local.tee $x local.get $x {store} offset={offset}
+					local.get $x {load} offset={offset}))"#
+		))
+	};
+	let r = |v| Ok(ReturnValue::Value(Value::I32(v)));
+	for (grow, store, offset, expected) in [
+		// In bounds once the memory has grown: the value lands at 7 + offset.
+		(5, "i32.store16", 337_686, r(7)),
+		(5, "i32.store", 65_536, r(7)),
+		(5, "i32.store8", 200_000, r(7)),
+		// Beyond the memory, and beyond the 32-bit address space.
+		(0, "i32.store16", 337_686, trap(TrapKind::MemoryOutOfBounds)),
+		(15, "i32.store", u32::MAX - 10, trap(TrapKind::MemoryOutOfBounds)),
+		(15, "i32.store", u32::MAX, trap(TrapKind::MemoryOutOfBounds)),
+	] {
+		let code = program(grow, store, offset, "i32.load");
+		let (result, _, mem, .., frames) =
+			on_both(|_| run(&code, &[Value::I32(0)], GAS, &Config::default()));
+		assert_eq!(result, expected, "{store} offset={offset}");
+		assert_eq!(mem[0], 7);
+		if result.is_err() {
+			assert_eq!(frames.len(), 1, "the store faults: {frames:?}");
+		}
+	}
+	// The boundary: the last byte of a 16-page memory is reachable through a far offset.
+	let last = 16 * 65_536 - 1;
+	let code = program(15, "i32.store8", last - 7, "i32.load8_u");
+	let (result, ..) = on_both(|_| run(&code, &[Value::I32(0)], GAS, &Config::default()));
+	assert_eq!(result, r(7));
+}

@@ -19,9 +19,10 @@
 //!   function just before it, so a host call can say where in the contract it was made. It is
 //!   injected code, so it costs no gas.
 //!
-//! Every `select` takes its condition through a scratch local (`local.tee` just before it, also
-//! free of gas): wasmi 2.0 miscompiles a `select` fused with the `i32.eqz` before it (see
-//! `instrument_body`), and both engines must run the same instrumented code.
+//! Two wasmi 2.0 bugs are worked around in the code both engines run (see `instrument_body`;
+//! injected, so free of gas): every `select` takes its condition through a scratch local, and
+//! an integer store with an offset above 65535 computes its address itself and stores with a
+//! small offset.
 //!
 //! The module's global 0, if it is a mutable `i32`, is also exported (as [`SP_EXPORT`]): LLVM
 //! (so Rust) keeps its shadow-stack pointer there, and a memory fault with that pointer beyond
@@ -241,17 +242,35 @@ fn instrument_body(
 	if n == 0 {
 		return Err(Error::InvalidModule);
 	}
-	// wasmi 2.0 fuses a `select` with an `i32.eqz` (or `i32.eq`/`i32.ne` with 0) computing its
-	// condition, and when the compared value lives in a local or a spilled slot the fused
-	// `select` reads a stale register instead: it picks the wrong operand. A condition that
-	// passed through a local is never fused, so every `select` gets its condition through a
-	// scratch local of its own (one extra local; the stack cost stays the original's).
-	let select_scratch = ops.iter().any(|(op, _)| matches!(op, Operator::Select)).then(|| {
-		locals.push((1, ValType::I32));
-		params as u64 + n_locals
-	});
+	// Scratch locals for two wasmi 2.0 workarounds, after the function's own (the stack cost
+	// stays the original's).
+	// - wasmi fuses a `select` with an `i32.eqz` (or `i32.eq`/`i32.ne` with 0) computing its
+	//   condition, and when the compared value lives in a local or a spilled slot the fused
+	//   `select` reads a stale register instead: it picks the wrong operand. A condition that
+	//   passed through a local is never fused, so every `select` gets its condition through
+	//   a scratch local.
+	// - wasmi panics translating an integer store whose address and value are the same
+	//   register-held local (`local.tee $x local.get $x i32.store offset=..`) unless the offset
+	//   fits its 16-bit encodings, so far stores are rewritten by `far_store`.
+	let has_select = ops.iter().any(|(op, _)| matches!(op, Operator::Select));
+	let has_far_store = ops.iter().any(|(op, _)| far_store(op).is_some());
+	let mut next_local = params as u64 + n_locals;
+	let mut scratch = |ty| {
+		locals.push((1, ty));
+		next_local += 1;
+		u32::try_from(next_local - 1).map_err(|_| Error::TooManyLocals)
+	};
 	let select_scratch =
-		select_scratch.map(u32::try_from).transpose().map_err(|_| Error::TooManyLocals)?;
+		(has_select || has_far_store).then(|| scratch(ValType::I32)).transpose()?;
+	let far_scratch = has_far_store
+		.then(|| {
+			Ok::<_, Error>(FarStoreScratch {
+				address: scratch(ValType::I32)?,
+				value_i32: scratch(ValType::I32)?,
+				value_i64: scratch(ValType::I64)?,
+			})
+		})
+		.transpose()?;
 	// Segment starts and their lengths.
 	let mut starts = vec![0usize];
 	for (j, (op, _)) in ops.iter().enumerate() {
@@ -295,7 +314,11 @@ fn instrument_body(
 		if let (Operator::Select, Some(scratch)) = (&op, select_scratch) {
 			Instruction::LocalTee(scratch).encode(&mut bytes);
 		}
-		if let Operator::Return = op {
+		if let (Some(store), Some(scratch), Some(select)) =
+			(far_store(&op), &far_scratch, select_scratch)
+		{
+			store.emit(&mut bytes, scratch, select);
+		} else if let Operator::Return = op {
 			stack_exit(&mut bytes, g, cost);
 			Instruction::Return.encode(&mut bytes);
 		} else {
@@ -309,6 +332,80 @@ fn instrument_body(
 	let mut func = Function::new(locals);
 	func.raw(bytes);
 	Ok((func, map))
+}
+
+/// The largest store offset that wasmi 2.0 translates in every case (its `Offset16` forms).
+const NEAR_STORE_OFFSET: u64 = 0xffff;
+
+/// An integer store with an offset beyond [`NEAR_STORE_OFFSET`].
+struct FarStore {
+	/// The store with the same alignment and offset [`NEAR_STORE_OFFSET`].
+	near: Instruction<'static>,
+	value: ValType,
+	offset: u64,
+}
+
+/// Scratch locals of the far-store rewrite.
+struct FarStoreScratch {
+	address: u32,
+	value_i32: u32,
+	value_i64: u32,
+}
+
+/// `op` if it is an integer store whose offset does not fit wasmi's 16-bit forms.
+fn far_store(op: &Operator) -> Option<FarStore> {
+	use Instruction as I;
+	let (memarg, value, near): (_, _, fn(wasm_encoder::MemArg) -> Instruction<'static>) = match op {
+		Operator::I32Store { memarg } => (memarg, ValType::I32, I::I32Store),
+		Operator::I32Store8 { memarg } => (memarg, ValType::I32, I::I32Store8),
+		Operator::I32Store16 { memarg } => (memarg, ValType::I32, I::I32Store16),
+		Operator::I64Store { memarg } => (memarg, ValType::I64, I::I64Store),
+		Operator::I64Store8 { memarg } => (memarg, ValType::I64, I::I64Store8),
+		Operator::I64Store16 { memarg } => (memarg, ValType::I64, I::I64Store16),
+		Operator::I64Store32 { memarg } => (memarg, ValType::I64, I::I64Store32),
+		_ => return None,
+	};
+	(memarg.offset > NEAR_STORE_OFFSET).then(|| FarStore {
+		near: near(wasm_encoder::MemArg {
+			offset: NEAR_STORE_OFFSET,
+			align: u32::from(memarg.align),
+			memory_index: memarg.memory,
+		}),
+		value,
+		offset: memarg.offset,
+	})
+}
+
+impl FarStore {
+	/// `(address, value)` on the stack, stored at `address + offset` exactly as the original
+	/// store does, but with the near offset: the value waits in a scratch local while the
+	/// address moves up by `offset - NEAR`, or to `u32::MAX` when `address + offset` leaves
+	/// the 32-bit range (the near store then faults just as the far one would have). The
+	/// condition of the `select` goes through `select_scratch` like any other.
+	fn emit(&self, bytes: &mut Vec<u8>, scratch: &FarStoreScratch, select_scratch: u32) {
+		use Instruction as I;
+		let value = if self.value == ValType::I32 { scratch.value_i32 } else { scratch.value_i64 };
+		// Validation keeps 32-bit offsets below 2^32, so both constants fit in 32 bits.
+		let shift = (self.offset - NEAR_STORE_OFFSET) as u32 as i32;
+		let highest_address = (u64::from(u32::MAX) - self.offset) as u32 as i32;
+		emit(
+			bytes,
+			&[
+				I::LocalSet(value),
+				I::LocalTee(scratch.address),
+				I::I32Const(shift),
+				I::I32Add,
+				I::I32Const(-1),
+				I::LocalGet(scratch.address),
+				I::I32Const(highest_address),
+				I::I32LeU,
+				I::LocalTee(select_scratch),
+				I::Select,
+				I::LocalGet(value),
+			],
+		);
+		self.near.encode(bytes);
+	}
 }
 
 fn add_globals(globals: &mut GlobalSection) {

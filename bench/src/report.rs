@@ -57,10 +57,11 @@ pub fn print(reports: &[PathReport]) -> bool {
 	let mut consistent = true;
 
 	println!(
-		"{:<20} {:<9} {:>12} {:>10} {:>9} {:>16} {:>12} {:>9}",
+		"{:<20} {:<9} {:>12} {:>7} {:>10} {:>6} {:>16} {:>12} {:>9}",
 		"workload",
 		"path",
 		"median µs",
+		"spread",
 		"calls/s",
 		"runs",
 		"gas ref_time",

@@ -16,8 +16,9 @@
 //!   followed by the exit code.
 //! - `reason` (`i32`): why the instrumented code executed `unreachable` (0 = the module's own).
 //! - `call_site` (`i32`): set to the original code offset of every `call` of an imported (host)
-//!   function just before it, so a host call can say where in the contract it was made. It is
-//!   injected code, so it costs no gas.
+//!   function, and of every `call_indirect` in a module that imports functions, just before it,
+//!   so a host call can say where in the contract it was made. It is injected code, so it costs
+//!   no gas.
 //!
 //! Two wasmi 2.0 bugs are worked around in the code both engines run (see `instrument_body`;
 //! injected, so free of gas): every `select` takes its condition through a scratch local, and
@@ -302,14 +303,15 @@ fn instrument_body(
 			gas_charge(&mut bytes, g, (end - i) as i64);
 		}
 		map.push((bytes.len() as u32, offset as u32));
-		if let Operator::Call { function_index } = op {
-			if function_index < g.imported_funcs {
-				let site = i32::try_from(offset).map_err(|_| Error::CodeTooLarge)?;
-				emit(
-					&mut bytes,
-					&[Instruction::I32Const(site), Instruction::GlobalSet(g.call_site)],
-				);
-			}
+		// A `call_indirect` may reach a host function through the table too.
+		let host_call = match op {
+			Operator::Call { function_index } => function_index < g.imported_funcs,
+			Operator::CallIndirect { .. } => g.imported_funcs > 0,
+			_ => false,
+		};
+		if host_call {
+			let site = i32::try_from(offset).map_err(|_| Error::CodeTooLarge)?;
+			emit(&mut bytes, &[Instruction::I32Const(site), Instruction::GlobalSet(g.call_site)]);
 		}
 		if let (Operator::Select, Some(scratch)) = (&op, select_scratch) {
 			Instruction::LocalTee(scratch).encode(&mut bytes);

@@ -23,6 +23,13 @@ cargo build --locked --workspace
 step "Rust tests"
 cargo test --locked --workspace
 
+# Two minutes of differential fuzzing of the sandbox (docs/FUZZING.md): generated modules run on
+# wasmi and wasmtime must agree on everything. It reuses the test build above. The seed comes
+# from the clock and is printed first, so a CI mismatch can be replayed with FUZZ_SEED.
+step "differential fuzzing, wasmi against wasmtime (${FUZZ_SECONDS:=120} s)"
+FUZZ_SECONDS=$FUZZ_SECONDS RUST_LIB_BACKTRACE=0 cargo test --locked --workspace --test integration -- \
+	--ignored --exact differential_fuzz::differential_fuzz --nocapture
+
 step "end-to-end tests against $target/debug/callisto"
 (cd tests/e2e && CALLISTO_BIN="$target/debug/callisto" npm test)
 

@@ -1,20 +1,71 @@
-//! The node's RPC methods beyond Substrate's defaults: manual sealing's, and Callisto's own
-//! `contracts_*` (debug info, traces).
+//! The node's RPC methods beyond Substrate's defaults: manual sealing's (unsafe, see [`Engine`]),
+//! and Callisto's own `contracts_*` (debug info, traces).
 
 use std::sync::Arc;
 
 use callisto_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Hash, Nonce};
 use futures::channel::mpsc;
-use jsonrpsee::RpcModule;
+use jsonrpsee::{core::RpcResult, proc_macros::rpc, Extensions, RpcModule};
 use sc_consensus_manual_seal::{
-	rpc::{ManualSeal, ManualSealApiServer},
+	rpc::{CreatedBlock, ManualSeal, ManualSealApiServer},
 	EngineCommand,
 };
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
-use sp_runtime::traits::Block as BlockT;
+use sp_runtime::{traits::Block as BlockT, EncodedJustification};
+
+/// Manual sealing's `engine_createBlock` and `engine_finalizeBlock`, marked unsafe. Upstream
+/// serves them whatever `--rpc-methods` says; they change the chain, so a node whose RPC is
+/// public (`--rpc-external` without `--rpc-methods unsafe`) refuses them, as it refuses
+/// `author_insertKey`. On `--dev` (localhost) they work as before.
+#[rpc(server)]
+pub trait EngineApi {
+	/// Seals a new block (see `sc_consensus_manual_seal::rpc::ManualSealApi`).
+	#[method(name = "engine_createBlock", with_extensions)]
+	async fn create_block(
+		&self,
+		create_empty: bool,
+		finalize: bool,
+		parent_hash: Option<Hash>,
+	) -> RpcResult<CreatedBlock<Hash>>;
+
+	/// Finalises `hash` (see `sc_consensus_manual_seal::rpc::ManualSealApi`).
+	#[method(name = "engine_finalizeBlock", with_extensions)]
+	async fn finalize_block(
+		&self,
+		hash: Hash,
+		justification: Option<EncodedJustification>,
+	) -> RpcResult<bool>;
+}
+
+/// [`EngineApiServer`] over manual seal's own implementation.
+pub struct Engine(ManualSeal<Hash>);
+
+#[jsonrpsee::core::async_trait]
+impl EngineApiServer for Engine {
+	async fn create_block(
+		&self,
+		ext: &Extensions,
+		create_empty: bool,
+		finalize: bool,
+		parent_hash: Option<Hash>,
+	) -> RpcResult<CreatedBlock<Hash>> {
+		sc_rpc_api::check_if_safe(ext)?;
+		Ok(ManualSealApiServer::create_block(&self.0, create_empty, finalize, parent_hash).await?)
+	}
+
+	async fn finalize_block(
+		&self,
+		ext: &Extensions,
+		hash: Hash,
+		justification: Option<EncodedJustification>,
+	) -> RpcResult<bool> {
+		sc_rpc_api::check_if_safe(ext)?;
+		Ok(ManualSealApiServer::finalize_block(&self.0, hash, justification).await?)
+	}
+}
 
 /// What the RPC methods need from the node.
 pub struct FullDeps<C, P> {
@@ -70,7 +121,7 @@ where
 	module.merge(ContractsTrace::<C, B>::new(client.clone(), traces, debug_info).into_rpc())?;
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client).into_rpc())?;
-	module.merge(ManualSeal::new(command_sink).into_rpc())?;
+	module.merge(Engine(ManualSeal::new(command_sink)).into_rpc())?;
 
 	Ok(module)
 }

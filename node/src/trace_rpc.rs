@@ -62,6 +62,18 @@ fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
 	ErrorObject::owned(code, message.into(), None::<()>)
 }
 
+/// Characters of a malformed argument an error message repeats.
+const QUOTED_CHARS: usize = 80;
+
+/// `text` for an error message: whole if short, else its start and its length, so a
+/// megabytes-long argument gets a short error rather than itself back.
+fn quoted(text: &str) -> String {
+	match text.char_indices().nth(QUOTED_CHARS) {
+		None => text.to_string(),
+		Some((end, _)) => format!("{}… ({} bytes)", &text[..end], text.len()),
+	}
+}
+
 // ---------------------------------------------------------------------------------------------
 // What the methods return.
 
@@ -284,7 +296,8 @@ impl<'de> Deserialize<'de> for Amount {
 			Raw::Number(n) => Ok(Self(n.into())),
 			Raw::Text(text) => parse_amount(&text).map(Self).ok_or_else(|| {
 				D::Error::custom(format!(
-					"`{text}` is not an amount: use a number, a decimal string or a 0x hex quantity"
+					"`{}` is not an amount: use a number, a decimal string or a 0x hex quantity",
+					quoted(&text)
 				))
 			}),
 		}
@@ -363,7 +376,8 @@ fn parse_account(text: &str, field: &str) -> Result<AccountId, ErrorObjectOwned>
 		error(
 			codes::INVALID_REQUEST,
 			format!(
-				"`{field}`: `{text}` is not an account: use an SS58 address or 32 bytes of 0x hex"
+				"`{field}`: `{}` is not an account: use an SS58 address or 32 bytes of 0x hex",
+				quoted(text)
 			),
 		)
 	})
@@ -661,7 +675,10 @@ impl BlockRef {
 		parsed.ok_or_else(|| {
 			error(
 				codes::INVALID_REQUEST,
-				format!("`{value}` is not a block: use its number or its 0x hash (32 bytes)"),
+				format!(
+					"`{}` is not a block: use its number or its 0x hash (32 bytes)",
+					quoted(&value.to_string())
+				),
 			)
 		})
 	}
@@ -1174,6 +1191,22 @@ mod tests {
 		assert_eq!(json["extrinsicIndex"], 1);
 		assert_eq!(json["type"], "CALL");
 		assert_eq!(json["calls"][0]["trap"]["backtrace"], json!([]));
+	}
+
+	#[test]
+	fn a_huge_malformed_argument_gets_a_short_error() {
+		let huge = format!("0x{}", "ab".repeat(1 << 20));
+		let block = BlockRef::parse(&json!(huge)).unwrap_err();
+		assert_eq!(block.code(), codes::INVALID_REQUEST);
+		assert!(block.message().len() < 200, "{}", &block.message()[..200]);
+		assert!(block.message().contains("(2097156 bytes)"), "{}", block.message());
+		let account = parse_account(&huge, "origin").unwrap_err();
+		assert!(account.message().len() < 200 && account.message().contains("bytes)"));
+		let amount = serde_json::from_value::<Amount>(json!("9".repeat(100_000))).unwrap_err();
+		assert!(amount.to_string().len() < 200, "{}", &amount.to_string()[..200]);
+		// Short ones are repeated whole, multi-byte characters included.
+		assert!(BlockRef::parse(&json!("latest")).unwrap_err().message().contains("`\"latest\"`"));
+		assert_eq!(quoted(&"é".repeat(81)), format!("{}… (162 bytes)", "é".repeat(80)));
 	}
 
 	#[test]

@@ -10,7 +10,15 @@ use sp_externalities::ExternalitiesExt;
 
 const BACKENDS: [Backend; 2] = [Backend::Wasmi, Backend::Wasmtime];
 
+/// A cache without tiering: wasmtime runs every instance itself.
 fn cache() -> SharedModuleCache {
+	let cache = tiered_cache();
+	cache.lock().expect("not poisoned").set_tiering(false);
+	cache
+}
+
+/// A cache with tiering (as a node has): wasmtime runs fresh code on wasmi at first.
+fn tiered_cache() -> SharedModuleCache {
 	ModuleCache::new_shared(64 << 20).expect("engines build with the sandbox config")
 }
 
@@ -20,11 +28,16 @@ fn run_on<R>(backend: Backend, cache: SharedModuleCache, f: impl FnOnce() -> R) 
 	ext.execute_with(f)
 }
 
-/// Run `f` on both backends, assert the results are equal, return one.
+/// Run `f` on both backends, and on wasmtime with tiering (fresh code on wasmi first, compiled
+/// code once Cranelift is done: which one runs depends on timing), assert the results are
+/// equal, return one.
 fn on_both<R: PartialEq + core::fmt::Debug>(f: impl Fn(Backend) -> R) -> R {
-	let results: Vec<R> = BACKENDS.iter().map(|&b| run_on(b, cache(), || f(b))).collect();
+	let mut results: Vec<R> = BACKENDS.iter().map(|&b| run_on(b, cache(), || f(b))).collect();
+	let tiered = tiered_cache();
+	results.push(run_on(Backend::Wasmtime, tiered.clone(), || f(Backend::Wasmtime)));
 	assert_eq!(results[0], results[1], "backends disagree");
-	results.into_iter().next().expect("two backends")
+	assert_eq!(results[1], results[2], "wasmtime with tiering disagrees");
+	results.into_iter().next().expect("three runs")
 }
 
 /// (instances, memories) the extension holds.
@@ -762,18 +775,22 @@ fn no_leak_after_ten_thousand_instantiations() {
 #[test]
 fn wasmtime_live_instance_limit_is_an_error() {
 	let code = wasm(r#"(module (func (export "call")))"#);
-	run_on(Backend::Wasmtime, cache(), || {
-		let config = Config::default();
-		let env = EnvironmentDefinitionBuilder::<State>::new();
-		let mut held: Vec<_> = (0..crate::MAX_LIVE_INSTANCES)
-			.map(|_| Instance::new(&code, &env, &config).expect("within the pool"))
-			.collect();
-		assert_eq!(Instance::new(&code, &env, &config).err(), Some(Error::Instantiation));
-		held.pop();
-		let mut state = State::default();
-		let mut i = Instance::new(&code, &env, &config).expect("a slot was freed");
-		assert_eq!(i.invoke("call", &[], &mut state), Ok(ReturnValue::Unit));
-	});
+	// With tiering the first instances run on wasmi: they count all the same, so the limit
+	// does not depend on how far the background compile has got.
+	for cache in [cache(), tiered_cache()] {
+		run_on(Backend::Wasmtime, cache, || {
+			let config = Config::default();
+			let env = EnvironmentDefinitionBuilder::<State>::new();
+			let mut held: Vec<_> = (0..crate::MAX_LIVE_INSTANCES)
+				.map(|_| Instance::new(&code, &env, &config).expect("within the pool"))
+				.collect();
+			assert_eq!(Instance::new(&code, &env, &config).err(), Some(Error::Instantiation));
+			held.pop();
+			let mut state = State::default();
+			let mut i = Instance::new(&code, &env, &config).expect("a slot was freed");
+			assert_eq!(i.invoke("call", &[], &mut state), Ok(ReturnValue::Unit));
+		});
+	}
 	// The pooled tables are sized for this limit, so configs above it are refused up front.
 	let config = Config { max_table_size: crate::MAX_TABLE_SIZE_LIMIT + 1, ..Config::default() };
 	let result = on_both(|_| {
@@ -1170,4 +1187,147 @@ fn host_calls_through_the_table_report_their_call_site() {
 		state.sites
 	});
 	assert_eq!(seen, sites);
+}
+
+/// A module with host calls, memory traffic, gas use and a trap two frames deep when its
+/// argument is 1: enough to tell the tiers apart if they differed in anything.
+fn tiering_module() -> Vec<u8> {
+	wasm(
+		r#"(module
+			(import "env" "reverse" (func $reverse (param i32 i32)))
+			(import "env" "charge" (func $charge (param i64)))
+			(import "env" "memory" (memory 1 16))
+			(func $deep (param i32) (result i32)
+				local.get 0 i32.const 1 i32.eq
+				if unreachable end
+				local.get 0 i32.const 3 i32.mul)
+			(func (export "call") (param $x i32) (result i32)
+				i32.const 0 i32.const 0x64636261 i32.store
+				i32.const 0 i32.const 4 call $reverse
+				i64.const 1000 call $charge
+				local.get $x call $deep
+				i32.const 4 i32.load i32.add))"#,
+	)
+}
+
+/// Instantiates `code` and calls it with 1 (traps) and 2 (finishes), on `cache`'s wasmtime. The
+/// first instance of fresh code always runs on the wasmi tier; the second one may or may not.
+fn tiering_run(
+	cache: &SharedModuleCache,
+	code: &[u8],
+) -> Vec<(Result<ReturnValue, Error>, u64, Vec<u32>)> {
+	run_on(Backend::Wasmtime, cache.clone(), || {
+		[1, 2]
+			.into_iter()
+			.map(|x| {
+				let memory = Memory::new(1, Some(16)).expect("valid limits");
+				let mut state = State { memory: Some(memory.clone()), ..Default::default() };
+				let mut instance =
+					Instance::new(code, &env(Some(memory)), &Config::default()).expect("valid");
+				instance.set_gas_left(GAS);
+				let result = instance.invoke("call", &[Value::I32(x)], &mut state);
+				(result, instance.gas_left(), state.sites)
+			})
+			.collect()
+	})
+}
+
+#[test]
+fn tiering_runs_fresh_code_on_wasmi_then_the_compiled_module() {
+	let code = tiering_module();
+	let expected = tiering_run(&cache(), &code);
+	let Err(Error::Trap(trap)) = &expected[0].0 else { panic!("1 traps: {expected:?}") };
+	assert_eq!((trap.kind, trap.frames.len()), (TrapKind::Unreachable, 2), "$deep from call");
+	assert!(matches!(expected[1].0, Ok(ReturnValue::Value(_))), "2 finishes: {expected:?}");
+	assert_eq!(tiering_run(&cache(), &code), expected, "deterministic");
+
+	let tiered = tiered_cache();
+	// Fresh code: the first instance runs on wasmi and starts the compile; its trap waits for
+	// the compile and is replayed on it for its frames.
+	assert_eq!(tiering_run(&tiered, &code), expected, "the wasmi tier");
+	let stats = tiered.lock().expect("not poisoned").stats();
+	assert!(stats.tiered >= 1 && stats.background_compiles == 1, "{stats:?}");
+
+	// Compiled: later instances run on wasmtime itself, with the same results, gas and frames.
+	ModuleCache::finish_background_compiles(&tiered);
+	assert_eq!(tiering_run(&tiered, &code), expected, "the compiled tier");
+	let after = tiered.lock().expect("not poisoned").stats();
+	assert_eq!(
+		(after.tiered, after.tier_ups, after.background_compiles),
+		(stats.tiered, 1, 1),
+		"{after:?}"
+	);
+	assert_eq!(after.hits, stats.hits + 2, "both lookups found the compiled module: {after:?}");
+}
+
+#[test]
+fn tiering_survives_eviction_during_the_compile() {
+	// A cache too small for two modules: each lookup evicts the other one, compiles included.
+	let tiny = ModuleCache::new_shared(1).expect("engines");
+	let a = tiering_module();
+	let b = wasm(
+		r#"(module (import "env" "memory" (memory 1 16)) (func (export "call") (param i32) (result i32) local.get 0))"#,
+	);
+	let expected_a = tiering_run(&cache(), &a);
+	let expected_b = tiering_run(&cache(), &b);
+	for _ in 0..3 {
+		assert_eq!(tiering_run(&tiny, &a), expected_a);
+		assert_eq!(tiering_run(&tiny, &b), expected_b);
+	}
+	ModuleCache::finish_background_compiles(&tiny);
+	let stats = tiny.lock().expect("not poisoned").stats();
+	assert_eq!(stats.entries, 1, "{stats:?}");
+	assert!(stats.evictions >= 5, "{stats:?}");
+	// The threads of evicted entries' compiles end on their own.
+	let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+	while tiny.lock().expect("not poisoned").background_compiles_running() > 0 {
+		assert!(std::time::Instant::now() < deadline, "background compiles never ended");
+		std::thread::sleep(std::time::Duration::from_millis(5));
+	}
+}
+
+#[test]
+fn tiering_nested_instances_of_fresh_code() {
+	// The caller is on the wasmi tier, suspended, while the callee (fresh too) runs; then the
+	// same again once both are compiled.
+	let callee = wasm(
+		r#"(module (import "env" "count" (func $c)) (import "env" "memory" (memory 1))
+			(func (export "call") (param i32) (result i32)
+				call $c local.get 0 i32.const 1 i32.eq if unreachable end
+				local.get 0 i32.const 2 i32.mul))"#,
+	);
+	let caller = wasm(
+		r#"(module (import "env" "nested" (func $n (param i32) (result i32)))
+			(import "env" "memory" (memory 1))
+			(func (export "call") (param i32) (result i32)
+				local.get 0 call $n i32.const 1 i32.add))"#,
+	);
+	let go = |cache: &SharedModuleCache, x: i32| {
+		run_on(Backend::Wasmtime, cache.clone(), || {
+			let memory = Memory::new(1, Some(1)).expect("valid");
+			let mut state = State {
+				memory: Some(memory.clone()),
+				callee: Some(callee.clone()),
+				..Default::default()
+			};
+			let mut i =
+				Instance::new(&caller, &env(Some(memory)), &Config::default()).expect("valid");
+			i.set_gas_left(GAS);
+			let r = i.invoke("call", &[Value::I32(x)], &mut state);
+			(r, state.calls, i.gas_left(), live_handles())
+		})
+	};
+	let untiered = cache();
+	let expected: Vec<_> = [21, 1].into_iter().map(|x| go(&untiered, x)).collect();
+	assert_eq!(expected[0].0, Ok(ReturnValue::Value(Value::I32(43))));
+	// The callee's trap is the caller's host error 8, after which the caller traps itself.
+	assert!(matches!(&expected[1].0, Err(Error::Trap(t)) if t.kind == TrapKind::Host(8)));
+	let tiered = tiered_cache();
+	let fresh: Vec<_> = [21, 1].into_iter().map(|x| go(&tiered, x)).collect();
+	assert_eq!(fresh, expected);
+	assert!(tiered.lock().expect("not poisoned").stats().tiered >= 2);
+	ModuleCache::finish_background_compiles(&tiered);
+	let compiled: Vec<_> = [21, 1].into_iter().map(|x| go(&tiered, x)).collect();
+	assert_eq!(compiled, expected);
+	assert_eq!(tiered.lock().expect("not poisoned").stats().tier_ups, 2);
 }

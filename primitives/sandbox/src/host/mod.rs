@@ -9,6 +9,10 @@
 //!
 //! On wasmi, which reports no trap frames, every instance keeps a [`replay::Journal`] so a trap
 //! can be replayed on wasmtime to find them: both backends report the same backtrace.
+//!
+//! On wasmtime, code that Cranelift has not compiled yet runs on wasmi while it compiles in the
+//! background (tiering, see [`module_cache`]); such an instance is a wasmi instance in every
+//! respect here, journal included.
 
 mod instrument;
 mod module_cache;
@@ -19,7 +23,7 @@ mod wasmi_backend;
 mod wasmtime_backend;
 
 pub use instrument::{OffsetMap, CALL_SITE_EXPORT, GAS_EXPORT, REASON_EXPORT, STACK_EXPORT};
-pub use module_cache::{CacheStats, ModuleCache, SharedModuleCache};
+pub use module_cache::{CacheStats, ModuleCache, SharedModuleCache, MAX_BACKGROUND_COMPILES};
 pub use replay::MAX_JOURNAL_BYTES;
 pub use wasmtime_backend::MAX_LIVE_INSTANCES;
 
@@ -90,8 +94,10 @@ struct InstanceEntry {
 	memory: Option<u32>,
 	/// The runtime still holds the handle.
 	alive: bool,
-	/// What to replay on wasmtime when it traps (wasmi only).
+	/// What to replay on wasmtime when it traps (wasmi instances only).
 	journal: Option<replay::Journal>,
+	/// Counts against the wasmtime backend's live-instance limit while held.
+	_live: Option<module_cache::LiveSlot>,
 }
 
 impl InstanceEntry {
@@ -122,6 +128,9 @@ impl InstanceEntry {
 pub struct Sandbox {
 	backend: Backend,
 	cache: SharedModuleCache,
+	/// Instances may run on wasmi (the backend's, or wasmtime's first tier), so memories log
+	/// their writes for a journal.
+	may_run_wasmi: bool,
 	memories: BTreeMap<u32, MemoryEntry>,
 	instances: BTreeMap<u32, InstanceEntry>,
 	next_id: u32,
@@ -135,9 +144,11 @@ sp_externalities::decl_extension! {
 impl SandboxExt {
 	/// A sandbox that runs code on `backend` and takes compiled modules from `cache`.
 	pub fn new(backend: Backend, cache: SharedModuleCache) -> Self {
+		let tiering = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).tiering();
 		Self(Sandbox {
 			backend,
 			cache,
+			may_run_wasmi: backend == Backend::Wasmi || tiering,
 			memories: BTreeMap::new(),
 			instances: BTreeMap::new(),
 			next_id: 0,
@@ -192,7 +203,7 @@ impl Sandbox {
 		}
 		let data = vec![0u8; initial as usize * WASM_PAGE_SIZE as usize];
 		let id = self.fresh_id();
-		let writes = (self.backend == Backend::Wasmi).then(replay::WriteLog::default);
+		let writes = self.may_run_wasmi.then(replay::WriteLog::default);
 		self.memories.insert(
 			id,
 			MemoryEntry { state: MemoryState::Detached { data, maximum }, alive: true, writes },
@@ -334,6 +345,31 @@ impl Sandbox {
 			None => (None, None),
 		};
 		let memory_limits = init.as_ref().map(|init| (init.pages, init.maximum));
+		let is_wasmi = matches!(module, module_cache::EngineModule::Wasmi(_));
+		let live = match self.backend {
+			Backend::Wasmi => None,
+			Backend::Wasmtime => {
+				let slot =
+					self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).live_slot();
+				if slot.is_none() {
+					log::warn!(
+						target: crate::LOG_TARGET,
+						"more than {MAX_LIVE_INSTANCES} live wasmtime instances; tear some down"
+					);
+					// Give the memory its bytes back.
+					if let (Some(h), Some(init)) = (handle, init) {
+						if let Some(MemoryEntry {
+							state: MemoryState::Detached { data, .. }, ..
+						}) = self.memories.get_mut(&h)
+						{
+							*data = init.data;
+						}
+					}
+					return Err(Error::Instantiation);
+				}
+				slot
+			}
+		};
 		let created = match module {
 			module_cache::EngineModule::Wasmi(m) => {
 				wasmi_backend::instantiate(&m, instrumented.clone(), &host_funcs, init)
@@ -365,12 +401,15 @@ impl Sandbox {
 				memory_log = entry.writes.as_mut().map(core::mem::take);
 			}
 		}
-		let journal = (self.backend == Backend::Wasmi).then(|| {
+		let journal = is_wasmi.then(|| {
 			let memory =
 				memory_limits.map(|(pages, max)| (pages, max, memory_log.unwrap_or_default()));
 			replay::Journal::new(instrumented.clone(), &host_funcs, memory)
 		});
-		self.instances.insert(id, InstanceEntry { backend, memory: handle, alive: true, journal });
+		self.instances.insert(
+			id,
+			InstanceEntry { backend, memory: handle, alive: true, journal, _live: live },
+		);
 		Ok(id)
 	}
 

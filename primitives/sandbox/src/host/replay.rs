@@ -1,6 +1,7 @@
-//! Backtraces for wasmi traps: wasmi reports no frames, so a wasmi instance keeps a journal of
-//! everything that reached it from outside (memory writes, invocations, host-call replies) and,
-//! when it traps, the journal is replayed on wasmtime, which does report frames.
+//! Backtraces for wasmi traps: wasmi reports no frames, so a wasmi instance (on the wasmi
+//! backend, or on the wasmtime backend's wasmi tier while Cranelift compiles its code) keeps a
+//! journal of everything that reached it from outside (memory writes, invocations, host-call
+//! replies) and, when it traps, the journal is replayed on wasmtime, which does report frames.
 //!
 //! The replay is exact because both engines run the same instrumented module: the injected gas
 //! and stack counters make every step, the trap included, happen at the same instruction, and
@@ -10,7 +11,9 @@
 //! frames.
 
 use super::{
-	instrument::Instrumented, module_cache::SharedModuleCache, wasmtime_backend, MemoryInit,
+	instrument::Instrumented,
+	module_cache::{ModuleCache, SharedModuleCache},
+	wasmtime_backend, MemoryInit,
 };
 use crate::{HostError, Outcome, ReturnValue, TrapKind, Value, WASM_PAGE_SIZE};
 use std::sync::Arc;
@@ -160,11 +163,8 @@ impl Journal {
 		if self.steps.lost {
 			return None;
 		}
-		let prepared = cache
-			.lock()
-			.unwrap_or_else(|poisoned| poisoned.into_inner())
-			.wasmtime_for(&self.instrumented)
-			.ok()?;
+		// On the wasmtime backend's wasmi tier this waits for the background compile.
+		let prepared = ModuleCache::wasmtime_for(cache, &self.instrumented)?;
 		let memory = self.memory.as_ref().map(|m| {
 			let mut data = vec![0u8; m.pages as usize * WASM_PAGE_SIZE as usize];
 			for (offset, bytes) in &m.writes {

@@ -40,11 +40,17 @@ const MAX_WASM_STACK: usize = 64 << 20;
 /// Fiber stack: the Wasm stack plus room for the host functions.
 const ASYNC_STACK: usize = MAX_WASM_STACK + (2 << 20);
 
-/// Live wasmtime instances per process (each holds a pooled instance slot, tables and fiber
-/// stack). Instantiation fails with [`Error::Instantiation`] beyond this; a node keeps a few
-/// per thread (one per contract on the call stack), and every slot reserves address space for a
-/// fiber stack, which makes creating the engine slower the larger this is.
+/// Live instances of wasmtime sandboxes per module cache, on either tier (each wasmtime one
+/// holds a pooled instance slot, tables and fiber stack). Instantiation fails with
+/// [`Error::Instantiation`] beyond this, counted by the module cache so that the limit does
+/// not depend on which tier runs an instance; a node keeps a few per thread (one per contract
+/// on the call stack), and every slot reserves address space for a fiber stack, which makes
+/// creating the engine slower the larger this is.
 pub const MAX_LIVE_INSTANCES: u32 = 256;
+
+/// Pool slots beyond [`MAX_LIVE_INSTANCES`], for replaying traps of wasmi-tier instances to
+/// find their frames while the sandbox's own instances use up the limit.
+const REPLAY_SLOTS: u32 = 8;
 
 /// A new engine with the sandbox's settings.
 pub fn new_engine() -> Result<Engine, String> {
@@ -58,9 +64,9 @@ pub fn new_engine() -> Result<Engine, String> {
 	// faulted in, unmapped) was a fifth of a cached instantiation. Host-created memories (our
 	// `env.memory`) are always allocated on demand, and modules cannot define one (validation).
 	let mut pool = wasmtime::PoolingAllocationConfig::new();
-	pool.total_core_instances(MAX_LIVE_INSTANCES)
-		.total_stacks(MAX_LIVE_INSTANCES)
-		.total_tables(MAX_LIVE_INSTANCES)
+	pool.total_core_instances(MAX_LIVE_INSTANCES + REPLAY_SLOTS)
+		.total_stacks(MAX_LIVE_INSTANCES + REPLAY_SLOTS)
+		.total_tables(MAX_LIVE_INSTANCES + REPLAY_SLOTS)
 		.table_elements(crate::MAX_TABLE_SIZE_LIMIT as usize)
 		.total_memories(0)
 		.max_memories_per_module(0);

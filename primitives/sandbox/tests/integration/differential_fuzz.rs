@@ -4,9 +4,11 @@
 //! only, `env.memory` as the only memory, no start function) that import host functions from
 //! [`HOST_FUNCS`] and export `call`. Each case is one seed: the module, the sandbox config, the
 //! runtime's memory and what it writes there first, the invocations (export, arguments, gas)
-//! and the replies of the host functions all follow from it. The case runs on wasmi and on
-//! wasmtime through the host API the runtime uses (`SandboxExt`), every observable is recorded
-//! in a transcript, and the two transcripts must be equal: instantiation result (a rejection
+//! and the replies of the host functions all follow from it. The case runs on wasmi, on
+//! wasmtime with tiering (as a node runs it: fresh code on wasmi while Cranelift compiles it in
+//! the background, compiled code, e.g. a nested instance's, on wasmtime) and on wasmtime
+//! without tiering (Cranelift only), through the host API the runtime uses (`SandboxExt`);
+//! every observable is recorded in a transcript, and the three transcripts must be equal: instantiation result (a rejection
 //! must be the same error), every host call (function, arguments, call site, gas left), the
 //! memory bytes each host call reads and the success of what it writes, every result or trap
 //! (kind and frames), gas left, exported globals and the whole memory at the end.
@@ -796,9 +798,16 @@ enum Verdict {
 	Mismatch(String),
 }
 
-/// Runs `case` on both backends and compares.
-fn check(cache: &SharedModuleCache, case: &Case) -> Verdict {
-	let run_one = |backend| {
+/// The caches a case runs on: `tiered` for wasmi and tiered wasmtime, `compiled` (no tiering)
+/// for wasmtime alone.
+struct Caches {
+	tiered: SharedModuleCache,
+	compiled: SharedModuleCache,
+}
+
+/// Runs `case` on both backends (wasmtime with and without tiering) and compares.
+fn check(caches: &Caches, case: &Case) -> Verdict {
+	let run_one = |backend, cache: &SharedModuleCache| {
 		catch_unwind(AssertUnwindSafe(|| run(backend, cache, case))).map_err(|panic| {
 			let msg = panic
 				.downcast_ref::<String>()
@@ -808,8 +817,14 @@ fn check(cache: &SharedModuleCache, case: &Case) -> Verdict {
 			format!("{backend:?} panicked: {msg}")
 		})
 	};
-	match (run_one(Backend::Wasmi), run_one(Backend::Wasmtime)) {
-		(Ok(a), Ok(b)) => match first_difference(&a, &b) {
+	let tiered = match run_one(Backend::Wasmtime, &caches.tiered) {
+		Ok(transcript) => transcript,
+		Err(e) => return Verdict::Mismatch(format!("with tiering: {e}")),
+	};
+	match (run_one(Backend::Wasmi, &caches.tiered), run_one(Backend::Wasmtime, &caches.compiled)) {
+		(Ok(a), Ok(b)) => match first_difference(&a, &b)
+			.or_else(|| first_difference(&b, &tiered).map(|d| format!("with tiering: {d}")))
+		{
 			None => Verdict::Agree(a),
 			Some(diff) if std::env::var_os("FUZZ_VERBOSE").is_some() => {
 				let all = |t: &[Event]| {
@@ -959,7 +974,10 @@ fn save(case: &Case) -> String {
 /// Runs cases from `seed` on until `deadline` or `max_cases`; returns the stats.
 fn fuzz(seed: u64, deadline: Instant, max_cases: u64) -> Stats {
 	let start = Instant::now();
-	let cache = ModuleCache::new_shared(128 << 20).expect("engines build with the sandbox config");
+	let new_cache =
+		|| ModuleCache::new_shared(128 << 20).expect("engines build with the sandbox config");
+	let caches = Caches { tiered: new_cache(), compiled: new_cache() };
+	caches.compiled.lock().expect("not poisoned").set_tiering(false);
 	let mut stats = Stats::default();
 	let mut last_report = Instant::now();
 	let mut case_seed = seed;
@@ -984,7 +1002,7 @@ fn fuzz(seed: u64, deadline: Instant, max_cases: u64) -> Stats {
 			eprintln!("case 0x{this:016x}: {} bytes, {saved}", case.code.len());
 		}
 		let started = Instant::now();
-		let verdict = check(&cache, &case);
+		let verdict = check(&caches, &case);
 		let took = started.elapsed();
 		stats.slowest = stats.slowest.max((took, this));
 		if took > slow {
@@ -1018,6 +1036,12 @@ fn fuzz(seed: u64, deadline: Instant, max_cases: u64) -> Stats {
 		}
 	}
 	stats.print(start.elapsed());
+	ModuleCache::finish_background_compiles(&caches.tiered);
+	let tiering = caches.tiered.lock().expect("not poisoned").stats();
+	eprintln!(
+		"tiering: {} wasmtime lookups served by wasmi, {} background compiles, {} taken over",
+		tiering.tiered, tiering.background_compiles, tiering.tier_ups
+	);
 	stats
 }
 

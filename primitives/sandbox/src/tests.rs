@@ -1331,3 +1331,71 @@ fn tiering_nested_instances_of_fresh_code() {
 	assert_eq!(compiled, expected);
 	assert_eq!(tiered.lock().expect("not poisoned").stats().tier_ups, 2);
 }
+
+/// Time per instantiate → call → stop on wasmtime, for measuring the stop path by hand, e.g.
+/// with and without `RUST_BACKTRACE=1` (`--ignored --exact tests::stop_cost --nocapture`).
+#[test]
+#[ignore = "a measurement, not a check"]
+fn stop_cost() {
+	let code = wasm(
+		r#"(module (import "env" "stop" (func $stop))
+			(func $inner call $stop)
+			(func (export "call") call $inner))"#,
+	);
+	let cache = cache();
+	run_on(Backend::Wasmtime, cache, || {
+		let rounds = 5_000;
+		let mut state = State::default();
+		let mut one = || {
+			let mut i = Instance::new(&code, &env(None), &Config::default()).expect("valid");
+			i.set_gas_left(GAS);
+			assert_eq!(
+				kind_only(i.invoke("call", &[], &mut state)),
+				trap(TrapKind::Host(crate::HOST_STOP))
+			);
+		};
+		for _ in 0..100 {
+			one();
+		}
+		let start = std::time::Instant::now();
+		for _ in 0..rounds {
+			one();
+		}
+		eprintln!(
+			"instantiate + call + stop: {:.1} µs",
+			start.elapsed().as_secs_f64() * 1e6 / rounds as f64
+		);
+	});
+}
+
+/// Stops reuse their wasmtime errors (no backtrace capture per contract return); a host trap
+/// between them still gets a fresh error with its own frames, and stops keep having none.
+#[test]
+fn recycled_stops_leave_host_traps_their_frames() {
+	let code = wasm(
+		r#"(module (import "env" "stop" (func $stop)) (import "env" "trap" (func $trap))
+			(func $inner (param i32) local.get 0 if call $trap else call $stop end)
+			(func (export "call") (param i32) local.get 0 call $inner))"#,
+	);
+	let outcomes = on_both(|_| {
+		let mut state = State::default();
+		(0..6)
+			.map(|n| {
+				let mut i = Instance::new(&code, &env(None), &Config::default()).expect("valid");
+				i.set_gas_left(GAS);
+				let r = i.invoke("call", &[Value::I32(n % 2)], &mut state);
+				let again = i.invoke("call", &[Value::I32(0)], &mut state);
+				(r, again, i.gas_left())
+			})
+			.collect::<Vec<_>>()
+	});
+	for (n, (r, again, _)) in outcomes.iter().enumerate() {
+		let Err(Error::Trap(t)) = r else { panic!("{n}: {r:?}") };
+		if n % 2 == 1 {
+			assert_eq!((t.kind, t.frames.len()), (TrapKind::Host(7), 2), "{n}: $inner from call");
+		} else {
+			assert_eq!((t.kind, t.frames.len()), (TrapKind::Host(crate::HOST_STOP), 0), "{n}");
+		}
+		assert_eq!(again, &trap(TrapKind::Host(crate::HOST_STOP)), "{n}: stops have no frames");
+	}
+}

@@ -22,7 +22,7 @@ use super::{
 	validate::{IntType, Signature},
 	MemoryInit, SandboxInstance,
 };
-use crate::{Error, HostError, Outcome, ReturnValue, Trap, TrapKind, Value};
+use crate::{Error, HostError, Outcome, ReturnValue, Trap, TrapKind, Value, HOST_STOP};
 use std::{
 	future::Future,
 	pin::Pin,
@@ -94,6 +94,8 @@ pub struct Prepared {
 	linker: Linker<StoreData>,
 	imports: Vec<Import>,
 	func_imports: usize,
+	/// Stop errors for reuse (see [`Prepared::host_error`]).
+	stops: Mutex<Vec<wasmtime::Error>>,
 }
 
 /// Compile an instrumented module and define its host functions.
@@ -119,14 +121,14 @@ pub fn compile(engine: &Engine, instrumented: &Instrumented) -> Result<Prepared,
 			_ => Import::Forbidden,
 		});
 	}
-	Ok(Prepared { module, linker, imports, func_imports })
+	Ok(Prepared { module, linker, imports, func_imports, stops: Mutex::default() })
 }
 
 enum Command {
 	Read { offset: u32, len: usize },
 	Write { offset: u32, data: Vec<u8> },
 	Global(String),
-	Resume { reply: Result<Option<Val>, u32>, gas_left: i64 },
+	Resume { reply: Result<Option<Val>, wasmtime::Error>, gas_left: i64 },
 }
 
 enum Response {
@@ -192,6 +194,46 @@ impl wasmtime::ResourceLimiter for GrowLimiter {
 		maximum: Option<usize>,
 	) -> wasmtime::Result<bool> {
 		Ok(maximum.is_none_or(|maximum| desired <= maximum))
+	}
+}
+
+/// Recycled stop errors a module keeps at most: one per instance of it stopping at the same
+/// time is enough.
+const MAX_STOP_ERRORS: usize = 4;
+
+impl Prepared {
+	/// The error a host function returns to make wasmtime unwind an instance of this module for
+	/// `HostError(code)`.
+	///
+	/// A contract's every return (`seal_return`) is a [`HOST_STOP`], and every `anyhow::Error`
+	/// (which wasmtime's errors are) captures a native backtrace when it is built if
+	/// `RUST_BACKTRACE` or `RUST_LIB_BACKTRACE` is set: ~40 µs per call. anyhow 1.0 on stable
+	/// Rust has no constructor that skips that, so stops reuse their errors instead: wasmtime
+	/// hands the error back when the call ends ([`Self::recycle_stop`]), and an error that
+	/// already carries a `WasmBacktrace` passes through wasmtime untouched (no new wasm
+	/// backtrace, no new context). Only a module's first stop (or several at once) builds one.
+	/// Other host traps are faults, rare, and want their own frames: they get fresh errors.
+	fn host_error(&self, HostError(code): HostError) -> wasmtime::Error {
+		if code == HOST_STOP {
+			let recycled = self.stops.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
+			if let Some(error) = recycled {
+				return error;
+			}
+		}
+		wasmtime::Error::new(HostTrap(code))
+	}
+
+	/// Keeps a stop error that came back out of wasmtime for [`Self::host_error`]. Its frames
+	/// (of its first trip) are this module's, so it keeps nothing else alive.
+	fn recycle_stop(&self, error: wasmtime::Error) {
+		if error.downcast_ref::<wasmtime::WasmBacktrace>().is_none() {
+			// Without one wasmtime would capture and attach frames on every trip.
+			return;
+		}
+		let mut stops = self.stops.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+		if stops.len() < MAX_STOP_ERRORS {
+			stops.push(error);
+		}
 	}
 }
 
@@ -311,7 +353,7 @@ async fn serve_host_call(
 						}
 						Ok(())
 					}
-					Err(code) => Err(wasmtime::Error::new(HostTrap(code))),
+					Err(error) => Err(error),
 				};
 			}
 		};
@@ -357,6 +399,7 @@ pub struct WasmtimeInstance {
 	reason: Global,
 	mailbox: Shared,
 	instrumented: Arc<Instrumented>,
+	prepared: Arc<Prepared>,
 }
 
 type InstantiateResult = Result<Box<dyn SandboxInstance>, (Error, Option<Vec<u8>>)>;
@@ -364,7 +407,7 @@ type InstantiateResult = Result<Box<dyn SandboxInstance>, (Error, Option<Vec<u8>
 /// Instantiate `module` with the runtime's host functions (`host_funcs[i]` is the runtime-side
 /// index of the `i`-th function import) and memory.
 pub fn instantiate(
-	prepared: &Prepared,
+	prepared: &Arc<Prepared>,
 	instrumented: Arc<Instrumented>,
 	host_funcs: &[u32],
 	memory: Option<MemoryInit>,
@@ -451,6 +494,7 @@ pub fn instantiate(
 		reason,
 		mailbox,
 		instrumented,
+		prepared: prepared.clone(),
 	}))
 }
 
@@ -467,6 +511,12 @@ impl WasmtimeInstance {
 							None => ReturnValue::Unit,
 						};
 						Outcome::Finished { result, gas_left }
+					}
+					Err(e) if e.downcast_ref::<HostTrap>().is_some_and(|t| t.0 == HOST_STOP) => {
+						// No frames for a stop (the recycled error's are stale anyway).
+						self.prepared.recycle_stop(e);
+						let trap = Trap { kind: TrapKind::Host(HOST_STOP), frames: Vec::new() };
+						Outcome::Trapped { trap, gas_left }
 					}
 					Err(e) => {
 						let reason = self.reason.get(&mut store).i32().unwrap_or(0);
@@ -554,7 +604,7 @@ impl SandboxInstance for WasmtimeInstance {
 	) -> Result<Outcome, Error> {
 		let State::Suspended { result, .. } = &self.state else { return Err(Error::InvalidState) };
 		let reply = match (reply, *result) {
-			(Err(HostError(code)), _) => Err(code),
+			(Err(error), _) => Err(error),
 			(Ok(ReturnValue::Unit), None) => Ok(None),
 			(Ok(ReturnValue::Value(v @ Value::I32(_))), Some(IntType::I32))
 			| (Ok(ReturnValue::Value(v @ Value::I64(_))), Some(IntType::I64)) => Ok(Some(to_val(&v))),
@@ -565,6 +615,7 @@ impl SandboxInstance for WasmtimeInstance {
 		else {
 			return Err(Error::InvalidState);
 		};
+		let reply = reply.map_err(|e| self.prepared.host_error(e));
 		lock(&self.mailbox).command =
 			Some(Command::Resume { reply, gas_left: gas_to_global(gas_left) });
 		Ok(self.drive(call))

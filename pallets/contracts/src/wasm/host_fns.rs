@@ -823,11 +823,22 @@ host_functions! {
 			let collect = ctx.ext.debug_buffer_enabled();
 			let log = log::log_enabled!(target: crate::LOG_TARGET, log::Level::Debug);
 			// Always read a short message: an ink! debug build prints its panic message just
-			// before it traps, and the trap event carries it.
-			if collect || log || str_len <= 4096 {
-				let data = ctx.read_sandbox_memory(str_ptr, str_len)?;
+			// before it traps, and the trap event carries it. Nothing that depends on the
+			// node's log level may change the outcome or the (on-chain) trap event: like
+			// pallet-contracts 51, only a dry run that collects the message fails on a range
+			// outside memory, and only a short message, which every node reads, is kept.
+			let short = str_len <= 4096;
+			ctx.last_message = None;
+			if collect || log || short {
+				let data = match ctx.read_sandbox_memory(str_ptr, str_len) {
+					Ok(data) => data,
+					Err(error) if collect => return Err(error.into()),
+					Err(_) => return Ok(ReturnErrorCode::Success),
+				};
 				if let Ok(message) = core::str::from_utf8(&data) {
-					ctx.last_message = Some(message.into());
+					if short {
+						ctx.last_message = Some(message.into());
+					}
 					if log {
 						log::debug!(
 							target: crate::LOG_TARGET,

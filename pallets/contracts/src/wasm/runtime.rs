@@ -355,14 +355,44 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 		self.memory.get(ptr, buf).map_err(|_| Error::<E::T>::OutOfBounds.into())
 	}
 
-	/// Decodes a fixed-size value at `ptr` (reading its maximal encoded length).
+	/// Decodes a fixed-size value at `ptr`, from at most its maximal encoded length.
+	///
+	/// Like pallet-contracts 51, which decodes from `memory[ptr..]`: a pointer beyond the end
+	/// of memory is `OutOfBounds`, a value cut off by the end (`ptr` at or just before the end)
+	/// is `DecodingFailed`.
 	pub fn read_sandbox_memory_as<D: Decode + MaxEncodedLen>(
 		&self,
 		ptr: u32,
 	) -> Result<D, DispatchError> {
-		let buf = self.read_sandbox_memory(ptr, D::max_encoded_len() as u32)?;
+		let mut buf = alloc::vec![0u8; D::max_encoded_len()];
+		if self.memory.get(ptr, &mut buf).is_err() {
+			let available = self.bytes_inside_memory(ptr, buf.len())?;
+			buf.truncate(available);
+			self.read_sandbox_memory_into_buf(ptr, &mut buf)?;
+		}
 		D::decode_with_depth_limit(MAX_DECODE_NESTING, &mut &buf[..])
 			.map_err(|_| Error::<E::T>::DecodingFailed.into())
+	}
+
+	/// How many of the `len` bytes from `ptr` lie inside memory, for a range known to end
+	/// beyond it; `OutOfBounds` if `ptr` itself lies beyond the end (the end itself is inside:
+	/// an empty range there is valid, as in pallet-contracts 51).
+	fn bytes_inside_memory(&self, ptr: u32, len: usize) -> Result<usize, DispatchError> {
+		let fits = |n: usize| self.memory.get(ptr, &mut alloc::vec![0u8; n]).is_ok();
+		if !fits(0) {
+			return Err(Error::<E::T>::OutOfBounds.into());
+		}
+		// `inside` bytes fit, `outside` do not; `len` is small (a fixed-size value).
+		let (mut inside, mut outside) = (0, len);
+		while outside - inside > 1 {
+			let mid = inside + (outside - inside) / 2;
+			if fits(mid) {
+				inside = mid;
+			} else {
+				outside = mid;
+			}
+		}
+		Ok(inside)
 	}
 
 	/// Decodes a value of exactly `len` bytes at `ptr`.

@@ -26,6 +26,7 @@ use sp_runtime::{
 };
 use std::collections::BTreeMap;
 
+mod host_pointers;
 mod metadata;
 mod wasm_contracts;
 

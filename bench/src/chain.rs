@@ -38,6 +38,9 @@ const IMPORT: CallContext = CallContext::Onchain { import: true };
 
 /// The node's default `--sandbox-cache-mib`.
 const MODULE_CACHE_BYTES: usize = 256 << 20;
+/// Set (by `callisto-bench --no-tiering`): the module cache compiles fresh code for wasmtime
+/// before running it, as before tiering.
+pub const NO_TIERING_ENV: &str = "CALLISTO_BENCH_NO_TIERING";
 
 /// What the dev accounts start with: enough for any number of fees and deposits.
 const ENDOWMENT: Balance = 1 << 100;
@@ -81,7 +84,14 @@ impl Chain {
 			runtime_hash: sp_crypto_hashing::blake2_256(runtime).to_vec(),
 			ext: sp_io::TestExternalities::new(genesis),
 			backend,
-			cache: ModuleCache::new_shared(MODULE_CACHE_BYTES).expect("both engines start"),
+			cache: {
+				let cache =
+					ModuleCache::new_shared(MODULE_CACHE_BYTES).expect("both engines start");
+				if std::env::var_os(NO_TIERING_ENV).is_some() {
+					cache.lock().expect("fresh").set_tiering(false);
+				}
+				cache
+			},
 			debug_info: DebugInfoStore::in_memory(),
 		}
 	}

@@ -45,6 +45,14 @@ struct Cli {
 	/// workloads, e.g. one built for speed instead of size.
 	#[arg(long, global = true)]
 	bench_contract: Option<std::path::PathBuf>,
+	/// Callisto on wasmtime compiles fresh code before running it, as before tiering (for
+	/// before/after comparisons of cold instantiation in one run).
+	#[arg(long)]
+	no_tiering: bool,
+	/// Children run with `RUST_BACKTRACE=1` (as this machine's shells set it) instead of
+	/// without.
+	#[arg(long)]
+	rust_backtrace: bool,
 }
 
 #[derive(Subcommand)]
@@ -99,8 +107,10 @@ fn main() -> ExitCode {
 	}
 	let reports: Vec<PathReport> = rounds.values().map(|r| report::merge(r)).collect();
 	println!(
-		"{} rounds, one process per path each, interleaved; RUST_BACKTRACE unset in them",
-		cli.rounds.max(1)
+		"{} rounds, one process per path each, interleaved; RUST_BACKTRACE {} in them{}",
+		cli.rounds.max(1),
+		if cli.rust_backtrace { "=1" } else { "unset" },
+		if cli.no_tiering { "; wasmtime without tiering" } else { "" }
 	);
 	if report::print(&reports) {
 		ExitCode::SUCCESS
@@ -128,9 +138,16 @@ fn run_child(path: Path, cli: &Cli) -> Result<PathReport, String> {
 	}
 	// As a node is usually run: with `RUST_BACKTRACE` set, every anyhow error (wasmtime's stops
 	// of a contract among them) captures a native backtrace, ~40 µs per contract call here.
+	command.env_remove("RUST_BACKTRACE").env_remove("RUST_LIB_BACKTRACE");
+	if cli.rust_backtrace {
+		command.env("RUST_BACKTRACE", "1");
+	}
+	if cli.no_tiering {
+		command.env(chain::NO_TIERING_ENV, "1");
+	} else {
+		command.env_remove(chain::NO_TIERING_ENV);
+	}
 	let output = command
-		.env_remove("RUST_BACKTRACE")
-		.env_remove("RUST_LIB_BACKTRACE")
 		.stdin(Stdio::null())
 		.stderr(Stdio::inherit())
 		.output()

@@ -1,0 +1,8 @@
+;; seal1::call with an undefined flag bit (0x100).
+(module
+  (import "seal1" "seal_call" (func $call (param i32 i32 i64 i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "memory" (memory 1 1))
+  (func (export "call")
+    (drop (call $call (i32.const 0x100) (i32.const 0) (i64.const 0) (i32.const 0)
+      (i32.const 0) (i32.const 0) (i32.const -1) (i32.const 0))))
+  (func (export "deploy")))

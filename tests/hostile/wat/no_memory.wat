@@ -1,0 +1,4 @@
+;; No memory at all.
+(module
+  (func (export "call"))
+  (func (export "deploy")))

@@ -991,3 +991,36 @@ fn the_trap_event_does_not_depend_on_whether_a_node_reads_long_messages() {
 		other => panic!("{other:?}"),
 	}
 }
+
+#[test]
+fn bounds_follow_the_memory_as_it_grows() {
+	// A second page grown at run time is inside memory; a third is not. `body` runs after the
+	// growth with "grown" stored at the start of the second page.
+	let contract = |body: &str| {
+		wat::parse_str(format!(
+			r#"(module
+				(import "seal0" "seal_return" (func $return (param i32 i32 i32)))
+				(import "seal0" "is_contract" (func $is_contract (param i32) (result i32)))
+				(import "env" "memory" (memory 1 2))
+				(func (export "deploy"))
+				(func (export "call")
+					(if (i32.ne (memory.grow (i32.const 1)) (i32.const 1)) (then unreachable))
+					(i64.store (i32.const {MEM}) (i64.const 0x6e776f7267))
+					{body}))"#
+		))
+		.unwrap()
+	};
+	let read = contract(&format!("(call $return (i32.const 0) (i32.const {MEM}) (i32.const 5))"));
+	assert_eq!(dry_run_both(&read, DebugInfo::UnsafeDebug).result, Ok((0, b"grown".to_vec())));
+	let past = contract(&format!(
+		"(call $return (i32.const 0) (i32.const {}) (i32.const 2))",
+		2 * MEM - 1
+	));
+	assert_eq!(dry_run_both(&past, DebugInfo::UnsafeDebug).result, Err(err(Error::OutOfBounds)));
+	for (ptr, expected) in
+		[(2 * MEM - 31, Error::<Test>::DecodingFailed), (2 * MEM + 1, Error::OutOfBounds)]
+	{
+		let decode = contract(&format!("(drop (call $is_contract (i32.const {ptr})))"));
+		assert_eq!(dry_run_both(&decode, DebugInfo::UnsafeDebug).result, Err(err(expected)));
+	}
+}

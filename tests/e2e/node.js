@@ -27,13 +27,18 @@ function freePort() {
 
 /**
  * Spawns `callisto --dev` with `args`, waits until its RPC answers, and returns a handle with an
- * `api` (polkadot.js ApiPromise), the collected `logs()` and `stop()`.
+ * `api` (polkadot.js ApiPromise), the collected `logs()`, the `child` process and `stop()`.
+ *
+ * Options: `dev: false` leaves out `--dev` (pass `--chain` in `args` then); `basePath` runs on
+ * that directory instead of a new temporary one, and `keepBasePath: true` leaves the base path
+ * in place on `stop()` (a temporary one is deleted by default, a given one is always kept).
  */
-export async function startNode(args = [], { timeoutMs = 120_000 } = {}) {
+export async function startNode(args = [], { timeoutMs = 120_000, dev = true, basePath: given, keepBasePath = false } = {}) {
   const rpcPort = await freePort();
   const p2pPort = await freePort();
-  const basePath = mkdtempSync(join(tmpdir(), 'callisto-e2e-'));
-  const fullArgs = ['--dev', '--base-path', basePath, '--rpc-port', String(rpcPort),
+  const basePath = given ?? mkdtempSync(join(tmpdir(), 'callisto-e2e-'));
+  const removeBasePath = given === undefined && !keepBasePath;
+  const fullArgs = [...(dev ? ['--dev'] : []), '--base-path', basePath, '--rpc-port', String(rpcPort),
     '--port', String(p2pPort), '--no-prometheus', '--no-telemetry', ...args];
   const child = spawn(callistoBin(), fullArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -59,6 +64,9 @@ export async function startNode(args = [], { timeoutMs = 120_000 } = {}) {
     api,
     provider,
     url,
+    rpcPort,
+    basePath,
+    child,
     logs: () => output,
     async stop() {
       await api.disconnect().catch(() => {});
@@ -66,7 +74,7 @@ export async function startNode(args = [], { timeoutMs = 120_000 } = {}) {
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       const status = await exited;
       clearTimeout(timer);
-      rmSync(basePath, { recursive: true, force: true });
+      if (removeBasePath) rmSync(basePath, { recursive: true, force: true });
       return status;
     },
   };

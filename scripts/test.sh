@@ -33,6 +33,9 @@ FUZZ_SECONDS=$FUZZ_SECONDS RUST_LIB_BACKTRACE=0 cargo test --locked --workspace 
 step "end-to-end tests against $target/debug/callisto"
 (cd tests/e2e && CALLISTO_BIN="$target/debug/callisto" npm test)
 
+step "soak: 2 minutes of mixed contract traffic (docs/RELIABILITY.md)"
+CALLISTO_BIN="$target/debug/callisto" scripts/soak.sh --minutes 2
+
 # The ecosystem's own tools. Their first build is too long for every CI run (cargo-contract
 # about 25 minutes, ink_e2e's tests about as long), so each runs when it has been built once on
 # this machine; the scripts install or build it when run by hand.

@@ -7,7 +7,7 @@
 // and executed again where its file was deleted) and still located in the source.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
@@ -114,6 +114,7 @@ test('a node killed under load comes back on its base path with its chain, state
     const includedBeforeKill = new Map(ledger.included);
     assert.ok(ledger.counts.included >= 10, `traffic before the kill: ${JSON.stringify(ledger.counts)}`);
     rmSync(traceFile('B'));
+    const keptAt = statSync(traceFile('A')).mtimeMs;
 
     // The same base path again.
     node = await startNode([], { basePath });
@@ -158,6 +159,7 @@ test('a node killed under load comes back on its base path with its chain, state
       assertLocated(after.trap, kind, marker, `trap ${name} after the restart`);
     }
     assert.ok(existsSync(traceFile('B')), 'the trace executed again is kept again');
+    assert.equal(statSync(traceFile('A')).mtimeMs, keptAt, 'the kept trace is read, not made again');
     // The debug info also serves new traps.
     const dry = await node.provider.send('contracts_traceCall', [{ origin: alice.address, dest: trapper, inputData: callData(abi.trapper, 'panic') }]);
     assertLocated(dry.trace.trap, 'Panic', 'panic', 'a dry run after the restart');

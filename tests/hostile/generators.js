@@ -191,8 +191,9 @@ export const GENERATORS = {
   deep_block_nesting: () => nestedBlocks(5_000),
   /**
    * 40,000 nested blocks: more than the stack-height limit allows (each instruction counts), so
-   * `call` traps with StackExhausted. Compiling it on wasmtime takes about a minute (a known
-   * bug, see docs/HOSTILE.md), so it only runs with HOSTILE_BUGS=1.
+   * `call` traps with StackExhausted. Its trap stalls the node for over a minute while
+   * Cranelift compiles it (a known bug, see docs/HOSTILE.md), so it only runs with
+   * HOSTILE_BUGS=1.
    */
   deeper_block_nesting: () => nestedBlocks(40_000),
   /** `call` declares 50,000 i64 locals (pallet-contracts 51 sets no limit on locals). */
@@ -201,7 +202,7 @@ export const GENERATORS = {
   locals_at_limit: () => contract({ funcs: [{ locals: [[1_000, I64]] }, empty()] }),
   /** `call` runs a br_table with 65,520 targets (all the enclosing block): wasmtime's limit. */
   huge_br_table: () => brTable(65_520),
-  /** The same with 65,521 targets: one over wasmtime's limit, nothing in Wasm forbids it. */
+  /** The same with 65,521 targets: one over Cranelift's limit, nothing in Wasm forbids it. */
   br_table_over_wasmtime_limit: () => brTable(65_521),
   /** 5,000 defined functions besides `call` and `deploy`. */
   many_functions: () => contract({ funcs: [empty(), empty(), ...new Array(5_000).fill(null).map(() => empty())] }),

@@ -257,6 +257,12 @@ async function runCorpus(backend, code) {
           for (const role of [...(c.gone ?? []), ...(c.alive ?? [])]) {
             out.after[role] = await exists(u8aToHex(accounts[role])) ? 'alive' : 'gone';
           }
+          // A removed contract's account: reaped (everything went to the beneficiary) or still
+          // funded (it was its own beneficiary).
+          for (const role of [...(c.reaped ?? []), ...(c.funded ?? [])]) {
+            const free = (await api.query.system.account(u8aToHex(accounts[role]))).data.free.toBigInt();
+            out.after[`${role} account`] = free > 0n ? 'funded' : 'reaped';
+          }
         } else {
           const stored = (await api.query.system.events()).length;
           const dry = await api.call.contractsApi.instantiate(alice.address, 0, gasLimit, null, { Upload: hex }, input, salt);
@@ -326,6 +332,8 @@ test('the hostile corpus gives its exact outcomes on both backends, and the chai
       if (c.traps) assert.deepEqual(a.dryRun.traps, c.traps, `${c.name}: ContractTrapped events ${show(a.dryRun.traps)}`);
       for (const role of c.gone ?? []) assert.equal(a.after[role], 'gone', `${c.name}: ${role} must be removed`);
       for (const role of c.alive ?? []) assert.equal(a.after[role], 'alive', `${c.name}: ${role} must still exist`);
+      for (const role of c.reaped ?? []) assert.equal(a.after[`${role} account`], 'reaped', `${c.name}: ${role}'s account must be reaped`);
+      for (const role of c.funded ?? []) assert.equal(a.after[`${role} account`], 'funded', `${c.name}: ${role}'s account must keep its balance`);
       // Out of gas in the engine leaves less than one instruction's price of the limit unused
       // (out of gas in a host function's charge leaves the rest, as upstream).
       if (c.allGas) assert.ok(GAS.refTime - a.dryRun.gas.consumed < 1_300n, `${c.name}: out of gas consumes the limit: ${show(a.dryRun.gas)}`);

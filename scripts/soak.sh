@@ -5,7 +5,8 @@
 # docs/RELIABILITY.md has the bounds, why they are what they are, and a real run's numbers.
 #
 #   scripts/soak.sh [--minutes N] [--backend wasmi|wasmtime] [--cache-mib M] [--trie-cache-mib T]
-#                   [--max-growth-mib G] [--max-growth-kib-per-block K] [--lanes L]
+#                   [--max-growth-mib G] [--max-growth-kib-per-block K] [--max-peak-mib P]
+#                   [--lanes L]
 #                   [-- <more callisto flags>]
 #
 # --minutes      how long the traffic runs (default 2, as CI runs it; 30 for a long soak)
@@ -17,6 +18,7 @@
 # --max-growth-mib, --max-growth-kib-per-block  the bound on resident memory growth after the
 #                warm-up (half the run, at most 5 minutes): G MiB + K KiB per block sealed since
 #                (default 32 MiB + 128 KiB; docs/RELIABILITY.md says why)
+# --max-peak-mib the bound on peak resident memory (default 1536)
 # --lanes        which traffic to run (default deploy,calls,traps,rpc; `transfers` is plain
 #                balance transfers), to find what makes memory grow
 #
@@ -32,6 +34,7 @@ cache_mib=4
 trie_cache_mib=16
 max_growth_mib=32
 max_growth_kib_per_block=128
+max_peak_mib=1536
 lanes=deploy,calls,traps,rpc
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--trie-cache-mib) trie_cache_mib=$2; shift 2 ;;
 	--max-growth-mib) max_growth_mib=$2; shift 2 ;;
 	--max-growth-kib-per-block) max_growth_kib_per_block=$2; shift 2 ;;
+	--max-peak-mib) max_peak_mib=$2; shift 2 ;;
 	--lanes) lanes=$2; shift 2 ;;
 	--) shift; break ;;
 	-h | --help) sed -n '2,/^set -euo/{/^#/p}' "$0"; exit 0 ;;
@@ -63,7 +67,8 @@ echo "soak: callisto pid $NODE_PID on $NODE_URL (${node_flags[*]}), $minutes min
 status=0
 (cd "$root/tests/e2e" && node soak.mjs --url "$NODE_URL" --pid "$NODE_PID" --minutes "$minutes" \
 	--base-path "$NODE_BASE/chain" --max-growth-mib "$max_growth_mib" \
-	--max-growth-kib-per-block "$max_growth_kib_per_block" --lanes "$lanes") || status=$?
+	--max-growth-kib-per-block "$max_growth_kib_per_block" --max-peak-mib "$max_peak_mib" \
+	--lanes "$lanes") || status=$?
 
 if ! kill -0 "$NODE_PID" 2>/dev/null; then
 	echo "soak: FAIL the node is no longer running; the end of its log:" >&2

@@ -200,12 +200,21 @@ pub enum Error {
 	/// The [`Config`] is out of range (`max_stack_height` above [`MAX_STACK_HEIGHT_LIMIT`],
 	/// `max_table_size` above [`MAX_TABLE_SIZE_LIMIT`] or `max_memory_pages` above 65536).
 	InvalidConfig,
+	/// A function's blocks (`block`, `loop`, `if`) nest deeper than [`MAX_NESTING_DEPTH`].
+	NestingTooDeep,
 }
 
 /// Largest `Config::max_stack_height` the host accepts. The engines' own limits (wasmi's
 /// recursion depth and value stack, wasmtime's native stack) are sized so that this instrumented
 /// limit is always reached first, which keeps stack exhaustion deterministic across backends.
 pub const MAX_STACK_HEIGHT_LIMIT: u32 = 256 * 1024;
+
+/// How deep a function's blocks may nest. Compilers stay far below it (an ink! contract: a few
+/// dozen levels; a `match` lowered to a `br_table` nests one block per distinct arm), while
+/// Cranelift's compile time of the instrumented code grows with the square of the depth
+/// (measured: 1024 levels 0.1 s, 5000 levels 1.1 s, 20 000 levels 13 s), and a trap's frames
+/// need that compile inside the block.
+pub const MAX_NESTING_DEPTH: u32 = 1024;
 
 /// Largest `Config::max_table_size` the host accepts: wasmtime's pooling allocator reserves
 /// this many elements per table slot up front.

@@ -137,6 +137,7 @@ pub fn reject_reason(error: &sp_sandbox::Error) -> RejectReason {
 		TooManyFunctions => "the code has too many functions",
 		TooManyLocals => "a function of the code has too many locals",
 		TooManyGlobals => "the code has too many globals",
+		NestingTooDeep => "a function of the code nests its blocks too deeply",
 		TableTooLarge => "the code's table is too large",
 		StartFunctionPresent => "the code has a start function",
 		MemoryMismatch => "the code's memory does not fit the limits",

@@ -59,6 +59,14 @@ fn keep_states_for_tracing(config: &mut sc_service::Configuration, state_pruning
 	}
 }
 
+/// Whether the command line chooses a transaction pool (`--pool-type X` or `--pool-type=X`).
+fn pool_type_given(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+	args.into_iter().any(|arg| {
+		let arg = arg.to_string_lossy();
+		arg == "--pool-type" || arg.starts_with("--pool-type=")
+	})
+}
+
 /// Parses the command line and runs what it asks for.
 pub fn run() -> sc_cli::Result<()> {
 	let mut cli = Cli::from_args();
@@ -66,6 +74,13 @@ pub fn run() -> sc_cli::Result<()> {
 	// A dev tool: no `--chain` means the dev chain (temporary storage unless `--base-path`).
 	if cli.run.shared_params.chain.is_none() {
 		cli.run.shared_params.dev = true;
+	}
+	// The fork-aware pool (sc-cli's default) answers a resubmission racing its inclusion with
+	// a spurious "1013: Transaction Already Imported" (polkadot-sdk#11419), which polkadot.js
+	// users see as a failed transaction although it lands; a dev chain has no forks to be aware
+	// of. `--pool-type` still chooses.
+	if !pool_type_given(std::env::args_os()) {
+		cli.run.pool_config.pool_type = sc_cli::TransactionPoolType::SingleState;
 	}
 	if cli.run.shared_params.log.is_empty() {
 		cli.run.shared_params.log = DEFAULT_LOG_FILTER.iter().map(|s| s.to_string()).collect();

@@ -91,3 +91,23 @@ test("Docker image's CMD: RPC on every interface, unsafe methods allowed, non-ro
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('the transaction pool is single-state unless --pool-type says otherwise', async () => {
+  // The fork-aware pool (sc-cli's default) refuses a submission racing its own inclusion with
+  // "1013: Transaction Already Imported" although it lands; the soak saw it a few times a
+  // minute. sc-transaction-pool logs the pool it creates at `txpool=info`.
+  const created = /Creating transaction pool txpool_type=(\w+)/;
+  for (const [flags, expected] of [[[], 'SingleState'], [['--pool-type', 'fork-aware'], 'ForkAware'],
+    [['--pool-type=single-state'], 'SingleState']]) {
+    const base = mkdtempSync(join(tmpdir(), 'callisto-pool-'));
+    const node = spawnUntil(['--dev', '--base-path', base, '--rpc-port', '0', '--port', '0',
+      '--no-prometheus', '-l', 'txpool=info', ...flags], created);
+    try {
+      const [, kind] = await node.matched;
+      assert.equal(kind, expected, `pool for ${JSON.stringify(flags)}`);
+    } finally {
+      await node.stop();
+      rmSync(base, { recursive: true, force: true });
+    }
+  }
+});

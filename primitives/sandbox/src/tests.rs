@@ -840,6 +840,57 @@ fn cache_is_shared_and_bounded() {
 	assert_eq!((stats.entries, stats.misses, stats.evictions), (1, 3, 2));
 }
 
+/// wasmi never frees translated code, so the cache starts a fresh wasmi engine once the current
+/// one has seen as much code as the cache holds; a cached module of an older engine is
+/// translated again into the current one and runs as before.
+#[test]
+fn the_wasmi_engine_is_renewed_and_cached_modules_move_to_the_new_one() {
+	let program = |n: i32| {
+		wasm(&format!(
+			r#"(module (import "env" "memory" (memory 1 16))
+			(func (export "call") (result i32) i32.const {n}))"#
+		))
+	};
+	let returns = |cache: &SharedModuleCache, n: i32| {
+		let (result, ..) = run_on(Backend::Wasmi, cache.clone(), || {
+			run(&program(n), &[], GAS, &Config::default())
+		});
+		assert_eq!(result, Ok(ReturnValue::Value(Value::I32(n))));
+	};
+	// Room for a few entries: the size of one, measured.
+	let probe = cache();
+	returns(&probe, 0);
+	let entry = probe.lock().expect("not poisoned").stats().bytes;
+	let shared = ModuleCache::new_shared(4 * entry).expect("engines");
+	let stats = || shared.lock().expect("not poisoned").stats();
+	returns(&shared, 0);
+	let mut moved = 0;
+	for n in 1..=20 {
+		let before = stats();
+		returns(&shared, n);
+		let mid = stats();
+		// Module 0 stays hot (and cached) while the others pass through; after a renewal it is
+		// translated into the new engine, otherwise it is a hit.
+		returns(&shared, 0);
+		let after = stats();
+		if mid.wasmi_engine_renewals > before.wasmi_engine_renewals {
+			assert_eq!(after.misses, mid.misses + 1, "module 0 moves to the new engine");
+			moved += 1;
+		} else {
+			assert_eq!(after.hits, mid.hits + 1, "module 0 is still current");
+		}
+	}
+	assert!(moved >= 2, "{:?}", stats());
+	assert!(stats().evictions > 0, "{:?}", stats());
+
+	// A cache with room for all of them keeps one engine.
+	let roomy = cache();
+	for n in 0..=20 {
+		returns(&roomy, n);
+	}
+	assert_eq!(roomy.lock().expect("not poisoned").stats().wasmi_engine_renewals, 0);
+}
+
 #[test]
 fn no_extension_is_an_error() {
 	let mut ext = sp_io::TestExternalities::default();

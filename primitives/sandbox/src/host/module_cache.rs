@@ -15,6 +15,14 @@
 //! differential fuzzer checks exactly that); a trap on the wasmi tier gets its frames by the
 //! same journal replay as on the wasmi backend, which waits for the background compile.
 //!
+//! # Renewing the wasmi engine
+//!
+//! A wasmi engine never frees the code it translated (its code map is append-only), so a
+//! long-lived engine would grow with every contract a dev chain ever saw, evicted or not. Once
+//! the current engine has been handed as much code as the cache can hold, the cache starts a
+//! fresh one; an entry whose wasmi module belongs to an older engine is translated again into
+//! the current one when next used, so an old engine is freed as soon as its last instance ends.
+//!
 //! At most [`MAX_BACKGROUND_COMPILES`] compiles run at a time; code met while they are busy
 //! stays on wasmi until a later lookup finds a free slot. A compile thread holds only its own
 //! job, the engine and the instrumented module, never the cache: it ends when the compile does,
@@ -143,11 +151,15 @@ pub struct CacheStats {
 	pub background_compiles: u64,
 	/// Background compiles whose module a lookup has taken over.
 	pub tier_ups: u64,
+	/// Fresh wasmi engines started to let an old one's code go (see the module documentation).
+	pub wasmi_engine_renewals: u64,
 }
 
 /// The cache. See the module documentation.
 pub struct ModuleCache {
 	wasmi_engine: wasmi::Engine,
+	/// Bytes of instrumented code handed to `wasmi_engine` so far.
+	wasmi_engine_code: usize,
 	wasmtime_engine: wasmtime::Engine,
 	entries: HashMap<[u8; 32], Entry>,
 	/// tick → key, oldest first.
@@ -190,6 +202,7 @@ impl ModuleCache {
 	pub fn new(capacity_bytes: usize) -> Result<Self, String> {
 		Ok(Self {
 			wasmi_engine: wasmi_backend::new_engine(),
+			wasmi_engine_code: 0,
 			wasmtime_engine: wasmtime_backend::new_engine()?,
 			entries: HashMap::new(),
 			lru: BTreeMap::new(),
@@ -409,14 +422,27 @@ impl ModuleCache {
 		Ok((instrumented, module))
 	}
 
-	/// The wasmi module of the entry under `key`, compiled on first use.
+	/// The wasmi module of the entry under `key`, compiled on first use and again once its
+	/// engine has been renewed.
 	fn wasmi_module(&mut self, key: [u8; 32]) -> Result<wasmi::Module, Error> {
 		let entry = self.entries.get_mut(&key).ok_or(Error::InvalidState)?;
 		if let Some(module) = &entry.wasmi {
-			self.stats.hits += 1;
-			return Ok(module.clone());
+			if wasmi::Engine::same(module.engine(), &self.wasmi_engine) {
+				self.stats.hits += 1;
+				return Ok(module.clone());
+			}
 		}
 		self.stats.misses += 1;
+		let code_len = entry.instrumented.code.len();
+		// As much code as the cache holds went into this engine: start a fresh one.
+		let engine_budget = self.capacity / (1 + COMPILED_BYTES_PER_CODE_BYTE);
+		if self.wasmi_engine_code > 0 && self.wasmi_engine_code + code_len > engine_budget {
+			self.wasmi_engine = wasmi_backend::new_engine();
+			self.wasmi_engine_code = 0;
+			self.stats.wasmi_engine_renewals += 1;
+		}
+		self.wasmi_engine_code += code_len;
+		let entry = self.entries.get_mut(&key).ok_or(Error::InvalidState)?;
 		let module = wasmi_backend::compile(&self.wasmi_engine, &entry.instrumented.code)?;
 		entry.wasmi = Some(module.clone());
 		Ok(module)

@@ -33,7 +33,9 @@ pub trait ContractDebug {
 	}
 
 	/// Keeps `module` (with DWARF) as the debug info of the code `code_hash` (the hash of the
-	/// module without its debug sections). False if it has no usable DWARF.
+	/// module without its debug sections): in the node's memory, and on its disk once this
+	/// runtime call finalises a block (see [`Self::take_failed`]). False if it has no usable
+	/// DWARF.
 	fn register(
 		&mut self,
 		code_hash: PassPointerAndReadCopy<[u8; 32], 32>,
@@ -41,7 +43,7 @@ pub trait ContractDebug {
 	) -> bool {
 		use sp_externalities::ExternalitiesExt as _;
 		match self.extension::<DebugInfoExt>() {
-			Some(ext) => ext.store.register(code_hash, module.to_vec()).is_ok(),
+			Some(ext) => ext.register(code_hash, module),
 			None => false,
 		}
 	}
@@ -80,10 +82,17 @@ pub trait ContractDebug {
 	}
 
 	/// The trap events of failed dispatches since the last call.
+	///
+	/// The pallet calls this from `on_finalize`, which only block execution (building or
+	/// importing a block) reaches, never a dry run: so this is also where the debug info
+	/// registered by the block's uploads goes to disk.
 	fn take_failed(&mut self) -> AllocateAndReturnByCodec<Vec<Vec<u8>>> {
 		use sp_externalities::ExternalitiesExt as _;
 		self.extension::<DebugInfoExt>()
-			.map(|ext| core::mem::take(&mut ext.failed))
+			.map(|ext| {
+				ext.block_finalised();
+				core::mem::take(&mut ext.failed)
+			})
 			.unwrap_or_default()
 	}
 

@@ -44,7 +44,7 @@ pub use collector::{TraceCollector, TraceExt};
 #[cfg(not(substrate_runtime))]
 pub use dwarf::{DebugInfo, Error};
 #[cfg(not(substrate_runtime))]
-pub use store::{DebugInfoExt, DebugInfoStore};
+pub use store::{DebugInfoExt, DebugInfoStore, Limits};
 
 /// One source frame of a trap backtrace.
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]

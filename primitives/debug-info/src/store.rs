@@ -1,37 +1,156 @@
 //! The node's debug-info store and the per-block extension the runtime reaches it through.
 //!
 //! The store maps a code hash to the contract's debug twin. It is shared by every runtime call
-//! of the process, keeps recently used decoded DWARF in memory (bounded by count), and, given
-//! a directory (under `--base-path`), persists each registered module as
-//! `<code hash>.debug.wasm` so debug info survives restarts.
+//! of the process. In memory it keeps, both bounded by bytes and count and evicting the least
+//! recently used first, the modules not (yet) on disk and recently used decoded DWARF. Given a
+//! directory (under `--base-path`), it persists the debug twins of code on chain as
+//! `<code hash>.debug.wasm`, so debug info survives restarts.
+//!
+//! What reaches the disk is code a block stored, paid for by its deposit: the runtime registers
+//! debug info wherever it validates an upload, in dry runs too, so the [`DebugInfoExt`] keeps
+//! its registrations in memory and persists them only once the runtime call finalises a block
+//! (see [`DebugInfoExt`]). A dry run's debug info is located for as long as the memory keeps it.
 
 use crate::{DebugInfo, SourceFrame};
 use std::{
-	collections::{HashMap, VecDeque},
-	path::PathBuf,
-	sync::{Arc, Mutex},
+	collections::{BTreeMap, HashMap},
+	io::Write as _,
+	path::{Path, PathBuf},
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc, Mutex,
+	},
 };
 
-/// Decoded modules kept in memory.
-const DECODED_CAPACITY: usize = 64;
+/// Debug twins kept in memory only (dry runs, or every module of a store without directory):
+/// at most this many bytes...
+pub const MEMORY_MODULE_BYTES: usize = 64 << 20;
+/// ... and this many modules.
+pub const MEMORY_MODULE_COUNT: usize = 1024;
+/// Decoded DWARF kept in memory: at most this many modules...
+pub const DECODED_COUNT: usize = 64;
+/// ... whose debug twins add up to at most this many bytes (decoded DWARF holds copies of the
+/// `.debug_*` sections, so a twin's size is its order of magnitude).
+pub const DECODED_BYTES: usize = 64 << 20;
 
-#[derive(Default)]
+/// What the store keeps in memory, and how much of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+	pub module_bytes: usize,
+	pub module_count: usize,
+	pub decoded_bytes: usize,
+	pub decoded_count: usize,
+}
+
+impl Default for Limits {
+	fn default() -> Self {
+		Self {
+			module_bytes: MEMORY_MODULE_BYTES,
+			module_count: MEMORY_MODULE_COUNT,
+			decoded_bytes: DECODED_BYTES,
+			decoded_count: DECODED_COUNT,
+		}
+	}
+}
+
+/// Values by code hash, at most `max_count` of them and `max_bytes` in total (as the caller
+/// sizes them), the least recently used evicted first. The newest entry is never evicted, so
+/// one value larger than the bound is kept until the next one comes.
+struct Lru<V> {
+	entries: HashMap<[u8; 32], (V, usize, u64)>,
+	/// Last use (a tick) to key, oldest first.
+	order: BTreeMap<u64, [u8; 32]>,
+	tick: u64,
+	bytes: usize,
+	max_bytes: usize,
+	max_count: usize,
+}
+
+impl<V> Lru<V> {
+	fn new(max_bytes: usize, max_count: usize) -> Self {
+		Self {
+			entries: HashMap::new(),
+			order: BTreeMap::new(),
+			tick: 0,
+			bytes: 0,
+			max_bytes,
+			max_count: max_count.max(1),
+		}
+	}
+
+	fn next_tick(&mut self) -> u64 {
+		self.tick += 1;
+		self.tick
+	}
+
+	fn insert(&mut self, key: [u8; 32], value: V, bytes: usize) {
+		self.remove(&key);
+		let tick = self.next_tick();
+		self.entries.insert(key, (value, bytes, tick));
+		self.order.insert(tick, key);
+		self.bytes += bytes;
+		while self.entries.len() > 1
+			&& (self.entries.len() > self.max_count || self.bytes > self.max_bytes)
+		{
+			let Some((_, oldest)) = self.order.pop_first() else { break };
+			if let Some((_, size, _)) = self.entries.remove(&oldest) {
+				self.bytes -= size;
+			}
+		}
+	}
+
+	fn remove(&mut self, key: &[u8; 32]) -> Option<V> {
+		let (value, size, tick) = self.entries.remove(key)?;
+		self.order.remove(&tick);
+		self.bytes -= size;
+		Some(value)
+	}
+
+	/// The value of `key`, now the most recently used.
+	fn get(&mut self, key: &[u8; 32]) -> Option<&V> {
+		let tick = self.next_tick();
+		let (_, _, last) = self.entries.get(key)?;
+		self.order.remove(last);
+		self.order.insert(tick, *key);
+		let entry = self.entries.get_mut(key)?;
+		entry.2 = tick;
+		Some(&entry.0)
+	}
+
+	fn contains(&self, key: &[u8; 32]) -> bool {
+		self.entries.contains_key(key)
+	}
+
+	#[cfg(test)]
+	fn len(&self) -> usize {
+		self.entries.len()
+	}
+}
+
 struct Inner {
-	/// Modules registered in this process without a directory to persist them in.
-	modules: HashMap<[u8; 32], Arc<Vec<u8>>>,
+	/// Debug twins that are in memory only: registered by calls that did not (yet) finalise a
+	/// block, or by anything if the store has no directory.
+	modules: Lru<Arc<Vec<u8>>>,
 	/// Decoded DWARF is `Send` but not `Sync` (it decodes lazily), so it is only used under
 	/// the store's lock.
-	decoded: HashMap<[u8; 32], DebugInfo>,
-	/// Decoding order, oldest first, for eviction.
-	order: VecDeque<[u8; 32]>,
+	decoded: Lru<DebugInfo>,
 }
 
 /// Debug info of contract code, by code hash. Clones share the store.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct DebugInfoStore {
 	dir: Option<PathBuf>,
 	inner: Arc<Mutex<Inner>>,
 }
+
+impl Default for DebugInfoStore {
+	fn default() -> Self {
+		Self::with_limits(None, Limits::default())
+	}
+}
+
+/// Temporary files of writes in progress start with this (and a killed write leaves one).
+const TMP_PREFIX: &str = ".tmp-";
 
 impl DebugInfoStore {
 	/// A store in memory only.
@@ -39,10 +158,30 @@ impl DebugInfoStore {
 		Self::default()
 	}
 
-	/// A store persisted in `dir` (created if missing).
+	/// A store persisted in `dir` (created if missing). Temporary files that a write killed
+	/// midway left there are removed.
 	pub fn persisted(dir: PathBuf) -> std::io::Result<Self> {
 		std::fs::create_dir_all(&dir)?;
-		Ok(Self { dir: Some(dir), inner: Default::default() })
+		for entry in std::fs::read_dir(&dir)? {
+			let entry = entry?;
+			if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
+				let _ = std::fs::remove_file(entry.path());
+			}
+		}
+		Ok(Self::with_limits(Some(dir), Limits::default()))
+	}
+
+	/// A store in `dir` (if any, which must exist) keeping at most `limits` in memory.
+	pub fn with_limits(dir: Option<PathBuf>, limits: Limits) -> Self {
+		let inner = Inner {
+			modules: Lru::new(limits.module_bytes, limits.module_count),
+			decoded: Lru::new(limits.decoded_bytes, limits.decoded_count),
+		};
+		Self { dir, inner: Arc::new(Mutex::new(inner)) }
+	}
+
+	fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+		self.inner.lock().unwrap_or_else(|e| e.into_inner())
 	}
 
 	fn path(&self, code_hash: &[u8; 32]) -> Option<PathBuf> {
@@ -50,49 +189,70 @@ impl DebugInfoStore {
 		self.dir.as_ref().map(|dir| dir.join(format!("0x{hex}.debug.wasm")))
 	}
 
-	/// Keeps `module` (a debug twin with DWARF) as the debug info of `code_hash`. Fails if the
-	/// module has no usable DWARF.
+	/// Keeps `module` (a debug twin with DWARF) as the debug info of `code_hash`, on disk if the
+	/// store has a directory: for code on chain (an upload in a block, or
+	/// `contracts_registerDebugInfo` of stored code). Fails if the module has no usable DWARF.
 	pub fn register(&self, code_hash: [u8; 32], module: Vec<u8>) -> Result<(), crate::Error> {
+		let module = Arc::new(module);
+		self.register_in_memory(code_hash, module.clone())?;
+		self.persist(code_hash, &module);
+		Ok(())
+	}
+
+	/// Keeps `module` as the debug info of `code_hash` in memory only, for as long as the
+	/// bounds let it stay. Fails if the module has no usable DWARF.
+	pub fn register_in_memory(
+		&self,
+		code_hash: [u8; 32],
+		module: Arc<Vec<u8>>,
+	) -> Result<(), crate::Error> {
 		let decoded = DebugInfo::from_wasm(&module)?;
-		if let Some(path) = self.path(&code_hash) {
-			if let Err(e) = std::fs::write(&path, &module) {
-				log::warn!(target: "callisto::debug-info", "cannot persist {}: {e}", path.display());
+		let size = module.len();
+		let mut inner = self.lock();
+		inner.modules.insert(code_hash, module, size);
+		inner.decoded.insert(code_hash, decoded, size);
+		Ok(())
+	}
+
+	/// Writes `module` (already registered) to disk as the debug info of `code_hash`, if the
+	/// store has a directory; then it no longer needs a place in memory.
+	pub(crate) fn persist(&self, code_hash: [u8; 32], module: &[u8]) {
+		let Some(path) = self.path(&code_hash) else { return };
+		match write_atomically(&path, |file| file.write_all(module)) {
+			Ok(()) => {
+				self.lock().modules.remove(&code_hash);
+			}
+			Err(e) => {
+				log::warn!(target: "callisto::debug-info", "cannot persist {}: {e}", path.display())
 			}
 		}
-		let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-		if self.dir.is_none() {
-			inner.modules.insert(code_hash, Arc::new(module));
-		}
-		Self::remember(&mut inner, code_hash, decoded);
-		Ok(())
 	}
 
 	/// Whether debug info of `code_hash` is known.
 	pub fn contains(&self, code_hash: &[u8; 32]) -> bool {
+		{
+			let mut inner = self.lock();
+			// Both looked up, so both count the use.
+			if inner.modules.get(code_hash).is_some() | inner.decoded.get(code_hash).is_some() {
+				return true;
+			}
+		}
 		self.with(code_hash, |_| ()).is_some()
 	}
 
-	fn remember(inner: &mut Inner, code_hash: [u8; 32], decoded: DebugInfo) {
-		if inner.decoded.insert(code_hash, decoded).is_none() {
-			inner.order.push_back(code_hash);
-		}
-		while inner.order.len() > DECODED_CAPACITY {
-			if let Some(old) = inner.order.pop_front() {
-				inner.decoded.remove(&old);
-			}
-		}
-	}
-
-	/// Runs `f` on the decoded debug info of `code_hash`, loading it from disk if needed.
+	/// Runs `f` on the decoded debug info of `code_hash`, loading it from memory or disk if
+	/// needed.
 	pub fn with<R>(&self, code_hash: &[u8; 32], f: impl FnOnce(&DebugInfo) -> R) -> Option<R> {
-		let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-		if !inner.decoded.contains_key(code_hash) {
-			let module = match inner.modules.get(code_hash) {
-				Some(module) => module.as_ref().clone(),
-				None => std::fs::read(self.path(code_hash)?).ok()?,
+		let mut inner = self.lock();
+		// Looked up even if decoded, so the module counts the use too.
+		let in_memory = inner.modules.get(code_hash).cloned();
+		if !inner.decoded.contains(code_hash) {
+			let module = match in_memory {
+				Some(module) => module,
+				None => Arc::new(std::fs::read(self.path(code_hash)?).ok()?),
 			};
 			let decoded = DebugInfo::from_wasm(&module).ok()?;
-			Self::remember(&mut inner, *code_hash, decoded);
+			inner.decoded.insert(*code_hash, decoded, module.len());
 		}
 		inner.decoded.get(code_hash).map(f)
 	}
@@ -103,25 +263,279 @@ impl DebugInfoStore {
 	}
 }
 
+/// Makes `path` hold what `write` writes, or leaves it as it was: the bytes go to a temporary
+/// file in the same directory, synced, then renamed over `path`. A failed write removes the
+/// temporary file; a killed one leaves it behind (named [`TMP_PREFIX`]..., removed when the
+/// store is opened again), never a truncated `path`.
+fn write_atomically(
+	path: &Path,
+	write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+	static COUNTER: AtomicU64 = AtomicU64::new(0);
+	let dir = path.parent().unwrap_or(Path::new("."));
+	let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+	let tmp = dir.join(format!(
+		"{TMP_PREFIX}{}-{}-{name}",
+		std::process::id(),
+		COUNTER.fetch_add(1, Ordering::Relaxed)
+	));
+	let result = (|| {
+		let mut file = std::fs::File::create_new(&tmp)?;
+		write(&mut file)?;
+		file.sync_all()?;
+		std::fs::rename(&tmp, path)
+	})();
+	if result.is_err() {
+		let _ = std::fs::remove_file(&tmp);
+	}
+	result
+}
+
 /// What the runtime reaches through `contract_debug` during one block (or one runtime-API
-/// call): the store, and the trap events recorded by dispatches.
+/// call): the store, the trap events recorded by dispatches, and the registrations waiting for
+/// the block to finalise.
 pub struct DebugInfoState {
 	pub(crate) store: DebugInfoStore,
 	/// Trap events of the dispatch in progress.
 	pub(crate) current: Vec<Vec<u8>>,
 	/// Trap events of dispatches that failed, for the pallet to deposit at finalisation.
 	pub(crate) failed: Vec<Vec<u8>>,
+	/// Debug twins registered by this call, in memory until it finalises a block.
+	pub(crate) pending: Vec<([u8; 32], Arc<Vec<u8>>)>,
 }
 
 sp_externalities::decl_extension! {
 	/// Register this in the externalities so the runtime can symbolicate traps and keep trap
 	/// events of failed dispatches.
+	///
+	/// One extension serves one runtime-API instance, and the node registers it the same way
+	/// for every call (`ExtensionsFactory::extensions_for` is told the block, not whether the
+	/// call builds or imports one or is a dry run). What tells them apart is the runtime: only
+	/// block execution finalises a block, and the contracts pallet's `on_finalize` takes the
+	/// failed dispatches' trap events ([`Self::block_finalised`]). So registrations stay in the
+	/// store's memory until then, and only then reach the disk: an upload in a block built or
+	/// imported persists, a dry run (`ContractsApi_*`, trace re-executions) never writes.
 	pub struct DebugInfoExt(DebugInfoState);
 }
 
 impl DebugInfoExt {
 	/// The extension over `store`.
 	pub fn new(store: DebugInfoStore) -> Self {
-		Self(DebugInfoState { store, current: Vec::new(), failed: Vec::new() })
+		Self(DebugInfoState { store, current: Vec::new(), failed: Vec::new(), pending: Vec::new() })
+	}
+
+	/// Keeps `module` as the debug info of `code_hash`: in memory now, on disk if this call
+	/// finalises a block.
+	pub(crate) fn register(&mut self, code_hash: [u8; 32], module: &[u8]) -> bool {
+		let module = Arc::new(module.to_vec());
+		if self.store.register_in_memory(code_hash, module.clone()).is_err() {
+			return false;
+		}
+		self.pending.push((code_hash, module));
+		true
+	}
+
+	/// The runtime finalises a block: the code its extrinsics uploaded is on chain (or its
+	/// upload paid its fee), so their debug info goes to disk.
+	pub(crate) fn block_finalised(&mut self) {
+		for (code_hash, module) in core::mem::take(&mut self.pending) {
+			self.store.persist(code_hash, &module);
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::contract_debug;
+
+	const FIXTURES: &str =
+		concat!(env!("CARGO_MANIFEST_DIR"), "/../../pallets/contracts/fixtures/build");
+
+	fn trapper() -> Vec<u8> {
+		std::fs::read(format!("{FIXTURES}/trapper.debug.wasm")).unwrap()
+	}
+
+	/// The trapper's debug build with a custom section making it `n`-th distinct module.
+	fn variant(n: u32) -> Vec<u8> {
+		let mut module = trapper();
+		let name = b"callisto-test";
+		let payload = n.to_le_bytes();
+		module.push(0);
+		module.push((1 + name.len() + payload.len()) as u8);
+		module.push(name.len() as u8);
+		module.extend_from_slice(name);
+		module.extend_from_slice(&payload);
+		module
+	}
+
+	fn hash(n: u32) -> [u8; 32] {
+		let mut hash = [0u8; 32];
+		hash[..4].copy_from_slice(&n.to_le_bytes());
+		hash
+	}
+
+	/// A fresh directory under the system's temporary directory (removed on drop).
+	struct TempDir(PathBuf);
+	impl TempDir {
+		fn new(name: &str) -> Self {
+			let dir = std::env::temp_dir()
+				.join(format!("callisto-debug-info-{name}-{}", std::process::id()));
+			let _ = std::fs::remove_dir_all(&dir);
+			std::fs::create_dir_all(&dir).unwrap();
+			Self(dir)
+		}
+		fn files(&self) -> Vec<String> {
+			let mut names: Vec<String> = std::fs::read_dir(&self.0)
+				.unwrap()
+				.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+				.collect();
+			names.sort();
+			names
+		}
+	}
+	impl Drop for TempDir {
+		fn drop(&mut self) {
+			let _ = std::fs::remove_dir_all(&self.0);
+		}
+	}
+
+	fn small_limits(count: usize) -> Limits {
+		Limits {
+			module_bytes: usize::MAX,
+			module_count: count,
+			decoded_bytes: usize::MAX,
+			decoded_count: count,
+		}
+	}
+
+	#[test]
+	fn memory_is_bounded_by_count_keeping_the_recently_used() {
+		let store = DebugInfoStore::with_limits(None, small_limits(3));
+		for n in 0..3 {
+			store.register(hash(n), variant(n)).unwrap();
+		}
+		// Use 0, so 1 is the least recently used when 3 comes.
+		assert!(store.contains(&hash(0)));
+		store.register(hash(3), variant(3)).unwrap();
+		assert!(store.contains(&hash(0)), "recently used, kept");
+		assert!(!store.contains(&hash(1)), "least recently used, evicted");
+		assert!(store.contains(&hash(2)));
+		assert!(store.contains(&hash(3)));
+		let inner = store.lock();
+		assert_eq!(inner.modules.len(), 3);
+		assert_eq!(inner.decoded.len(), 3);
+	}
+
+	#[test]
+	fn memory_is_bounded_by_bytes() {
+		let size = variant(0).len();
+		let limits = Limits {
+			module_bytes: 2 * size + size / 2,
+			module_count: 100,
+			decoded_bytes: 2 * size + size / 2,
+			decoded_count: 100,
+		};
+		let store = DebugInfoStore::with_limits(None, limits);
+		for n in 0..10 {
+			store.register_in_memory(hash(n), Arc::new(variant(n))).unwrap();
+		}
+		let inner = store.lock();
+		assert_eq!(inner.modules.len(), 2);
+		assert!(inner.modules.bytes <= limits.module_bytes);
+		assert_eq!(inner.decoded.len(), 2);
+		assert!(inner.modules.contains(&hash(9)) && inner.modules.contains(&hash(8)));
+	}
+
+	#[test]
+	fn one_module_over_the_bound_is_kept_until_the_next() {
+		let limits =
+			Limits { module_bytes: 10, module_count: 10, decoded_bytes: 10, decoded_count: 10 };
+		let store = DebugInfoStore::with_limits(None, limits);
+		store.register_in_memory(hash(0), Arc::new(variant(0))).unwrap();
+		assert!(store.contains(&hash(0)));
+		store.register_in_memory(hash(1), Arc::new(variant(1))).unwrap();
+		assert!(!store.contains(&hash(0)));
+		assert!(store.contains(&hash(1)));
+	}
+
+	#[test]
+	fn a_persisted_registration_survives_eviction_and_restart() {
+		let dir = TempDir::new("persisted");
+		let store = DebugInfoStore::with_limits(Some(dir.0.clone()), small_limits(1));
+		store.register(hash(0), variant(0)).unwrap();
+		store.register_in_memory(hash(1), Arc::new(variant(1))).unwrap();
+		assert_eq!(dir.files().len(), 1, "only the persisted registration is a file");
+		// Evicted from memory, loaded again from disk.
+		assert!(store.contains(&hash(0)));
+		let reopened = DebugInfoStore::persisted(dir.0.clone()).unwrap();
+		assert!(reopened.contains(&hash(0)));
+		assert!(!reopened.contains(&hash(1)), "memory only");
+	}
+
+	#[test]
+	fn a_failed_write_leaves_no_file_and_keeps_the_old_one() {
+		let dir = TempDir::new("atomic");
+		let path = dir.0.join("0xab.debug.wasm");
+		let failing = |file: &mut std::fs::File| {
+			file.write_all(b"half of it")?;
+			Err(std::io::Error::other("killed midway"))
+		};
+		assert!(write_atomically(&path, failing).is_err());
+		assert!(dir.files().is_empty(), "{:?}", dir.files());
+
+		write_atomically(&path, |file| file.write_all(b"whole")).unwrap();
+		assert!(write_atomically(&path, failing).is_err());
+		assert_eq!(std::fs::read(&path).unwrap(), b"whole");
+		assert_eq!(dir.files(), ["0xab.debug.wasm"]);
+	}
+
+	#[test]
+	fn opening_the_store_removes_what_a_killed_write_left() {
+		let dir = TempDir::new("leftover");
+		std::fs::write(dir.0.join(format!("{TMP_PREFIX}1-0-0xab.debug.wasm")), b"trunc").unwrap();
+		std::fs::write(dir.0.join("0xcd.debug.wasm"), b"kept").unwrap();
+		DebugInfoStore::persisted(dir.0.clone()).unwrap();
+		assert_eq!(dir.files(), ["0xcd.debug.wasm"]);
+	}
+
+	/// Runs the runtime's side of an upload of `module` (as the contracts pallet does in a dry
+	/// run or an extrinsic), then, if `finalise`, the pallet's `on_finalize`.
+	fn runtime_call(store: &DebugInfoStore, code_hash: [u8; 32], module: &[u8], finalise: bool) {
+		let mut ext = sp_io::TestExternalities::default();
+		ext.register_extension(DebugInfoExt::new(store.clone()));
+		ext.execute_with(|| {
+			assert!(contract_debug::register(code_hash, module));
+			assert!(contract_debug::has_debug_info(code_hash));
+			if finalise {
+				contract_debug::take_failed();
+			}
+		});
+	}
+
+	#[test]
+	fn a_dry_run_registration_stays_in_memory() {
+		let dir = TempDir::new("dry-run");
+		let store = DebugInfoStore::persisted(dir.0.clone()).unwrap();
+		for n in 0..4 {
+			runtime_call(&store, hash(n), &variant(n), false);
+		}
+		assert!(dir.files().is_empty(), "{:?}", dir.files());
+		// Still located for the developer who ran it.
+		assert!((0..4).all(|n| store.contains(&hash(n))));
+	}
+
+	#[test]
+	fn a_registration_in_a_block_persists() {
+		let dir = TempDir::new("block");
+		let store = DebugInfoStore::persisted(dir.0.clone()).unwrap();
+		runtime_call(&store, hash(7), &variant(7), false);
+		assert!(dir.files().is_empty());
+		// The same code uploaded on chain later.
+		runtime_call(&store, hash(7), &variant(7), true);
+		let hex: String = hash(7).iter().map(|b| format!("{b:02x}")).collect();
+		assert_eq!(dir.files(), [format!("0x{hex}.debug.wasm")]);
+		assert_eq!(std::fs::read(dir.0.join(&dir.files()[0])).unwrap(), variant(7));
+		assert!(DebugInfoStore::persisted(dir.0.clone()).unwrap().contains(&hash(7)));
 	}
 }

@@ -43,6 +43,10 @@ pub fn sandbox_config<T: Config>() -> sp_sandbox::Config {
 		allowed_exports: vec![b"call".to_vec(), b"deploy".to_vec()],
 		max_code_size: T::MaxCodeLen::get(),
 		max_memory_pages: T::Schedule::get().limits.memory_pages,
+		// The instrumentation charges a function's whole instruction count on entry (the only
+		// bound on the native frame Cranelift builds that holds); the largest stack the engines
+		// are sized for lets long generated functions run, a chain of them too.
+		max_stack_height: sp_sandbox::MAX_STACK_HEIGHT_LIMIT,
 		..Default::default()
 	}
 }

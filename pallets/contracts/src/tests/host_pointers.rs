@@ -10,7 +10,7 @@
 //! the only event is the trap). The same call with valid arguments must succeed and write its
 //! outputs (the positive control). A host function missing from the table fails the test.
 
-use super::*;
+use super::{wasm_contracts::deploy, *};
 use crate::{
 	primitives::ContractExecResult,
 	wasm::{HostFnInfo, ValType, HOST_FUNCTIONS},
@@ -638,24 +638,6 @@ fn store_unchecked(code: Vec<u8>) -> H256 {
 	hash
 }
 
-fn instantiate(code: Vec<u8>) -> AccountId32 {
-	let result = Contracts::bare_instantiate(
-		ALICE,
-		0,
-		LIMIT,
-		None,
-		Code::Upload(code),
-		vec![],
-		vec![],
-		DebugInfo::UnsafeDebug,
-		CollectEvents::Skip,
-	);
-	let debug = String::from_utf8_lossy(&result.debug_message).into_owned();
-	let ret = result.result.unwrap_or_else(|e| panic!("instantiate failed: {e:?} ({debug})"));
-	assert!(!ret.result.did_revert(), "constructor reverted");
-	ret.account_id
-}
-
 fn state_root() -> Vec<u8> {
 	sp_io::storage::root(sp_runtime::StateVersion::V1)
 }
@@ -664,14 +646,14 @@ fn state_root() -> Vec<u8> {
 /// then dry-runs `call` with `args` and `debug`.
 fn run(world: &World, code: &[u8], deprecated: bool, args: &[u64], debug: DebugInfo) -> Outcome {
 	new_test_ext().execute_with(|| {
-		assert_eq!(instantiate(world.callee_code.clone()), world.callee);
+		assert_eq!(deploy(world.callee_code.clone(), vec![]), world.callee);
 		let address = if deprecated {
 			let hash = store_unchecked(code.to_vec());
-			let address = instantiate(wasm_code(0));
+			let address = deploy(wasm_code(0), vec![]);
 			assert_ok!(Contracts::set_code(RuntimeOrigin::root(), address.clone(), hash));
 			address
 		} else {
-			instantiate(code.to_vec())
+			deploy(code.to_vec(), vec![])
 		};
 		System::reset_events();
 		let before = state_root();

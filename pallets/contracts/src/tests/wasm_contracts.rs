@@ -13,7 +13,7 @@ fn wat(text: &str) -> Vec<u8> {
 }
 
 /// Instantiates `code` as ALICE with `input`; panics unless it succeeds.
-fn deploy(code: Vec<u8>, input: Vec<u8>) -> AccountId32 {
+pub(super) fn deploy(code: Vec<u8>, input: Vec<u8>) -> AccountId32 {
 	let result = Contracts::bare_instantiate(
 		ALICE,
 		0,

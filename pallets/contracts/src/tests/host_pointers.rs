@@ -10,7 +10,10 @@
 //! the only event is the trap). The same call with valid arguments must succeed and write its
 //! outputs (the positive control). A host function missing from the table fails the test.
 
-use super::{wasm_contracts::deploy, *};
+use super::{
+	wasm_contracts::{deploy, store_unchecked},
+	*,
+};
 use crate::{
 	primitives::ContractExecResult,
 	wasm::{HostFnInfo, ValType, HOST_FUNCTIONS},
@@ -627,15 +630,6 @@ impl core::fmt::Debug for Outcome {
 			.field("state_unchanged", &self.state_unchanged)
 			.finish()
 	}
-}
-
-/// Stores code without validation (deprecated host functions are refused on upload).
-fn store_unchecked(code: Vec<u8>) -> H256 {
-	let hash = BlakeTwo256::hash(&code);
-	let len = code.len() as u32;
-	PristineCode::<Test>::insert(hash, CodeVec::<Test>::try_from(code).unwrap());
-	CodeInfoOf::<Test>::insert(hash, CodeInfo::<Test>::new(ALICE, Determinism::Enforced, len));
-	hash
 }
 
 fn state_root() -> Vec<u8> {

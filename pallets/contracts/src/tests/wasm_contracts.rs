@@ -609,7 +609,7 @@ fn ty(t: crate::wasm::ValType) -> &'static str {
 }
 
 /// Stores code without validation, as if uploaded before its imports were deprecated.
-fn store_unchecked(code: Vec<u8>) -> H256 {
+pub(super) fn store_unchecked(code: Vec<u8>) -> H256 {
 	let hash = BlakeTwo256::hash(&code);
 	let len = code.len() as u32;
 	PristineCode::<Test>::insert(hash, CodeVec::<Test>::try_from(code).unwrap());

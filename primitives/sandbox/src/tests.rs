@@ -177,6 +177,22 @@ fn run(
 
 const GAS: u64 = 1_000_000;
 
+/// The original code offsets of the operators `pick` selects, in order.
+fn offsets_of(code: &[u8], pick: impl Fn(&wasmparser::Operator) -> bool) -> Vec<u32> {
+	let mut offsets = Vec::new();
+	for payload in wasmparser::Parser::new(0).parse_all(code) {
+		if let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("valid") {
+			for op in body.get_operators_reader().expect("valid").into_iter_with_offsets() {
+				let (op, offset) = op.expect("valid");
+				if pick(&op) {
+					offsets.push(offset as u32);
+				}
+			}
+		}
+	}
+	offsets
+}
+
 #[test]
 fn hand_checked_gas() {
 	// One segment of 4 instructions (3 + `end`).
@@ -315,18 +331,8 @@ fn host_calls_report_their_call_site() {
 			(func $inner i64.const 1 call $charge)
 			(func (export "call") i64.const 2 call $charge call $inner))"#,
 	);
-	let mut import_calls = Vec::new();
-	for payload in wasmparser::Parser::new(0).parse_all(&code) {
-		if let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("valid") {
-			for op in body.get_operators_reader().expect("valid").into_iter_with_offsets() {
-				if let (wasmparser::Operator::Call { function_index: 0 }, offset) =
-					op.expect("valid")
-				{
-					import_calls.push(offset as u32);
-				}
-			}
-		}
-	}
+	let import_calls =
+		offsets_of(&code, |op| matches!(op, wasmparser::Operator::Call { function_index: 0 }));
 	let [in_inner, in_call] = import_calls[..] else { panic!("two calls of the import") };
 	let sites = on_both(|_| {
 		let mut state = State::default();
@@ -379,20 +385,9 @@ fn trap_frames_point_into_the_original_module() {
 			(func (export "call") nop call $inner))"#,
 	);
 	// Original offsets of `unreachable` in $inner and of `call $inner`.
-	let mut offsets = Vec::new();
-	for payload in wasmparser::Parser::new(0).parse_all(&code) {
-		if let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("valid") {
-			for op in body.get_operators_reader().expect("valid").into_iter_with_offsets() {
-				let (op, offset) = op.expect("valid");
-				if matches!(
-					op,
-					wasmparser::Operator::Unreachable | wasmparser::Operator::Call { .. }
-				) {
-					offsets.push(offset as u32);
-				}
-			}
-		}
-	}
+	let offsets = offsets_of(&code, |op| {
+		matches!(op, wasmparser::Operator::Unreachable | wasmparser::Operator::Call { .. })
+	});
 	let frames = on_both(|_| {
 		let mut instance = Instance::new(&code, &env(None), &Config::default()).expect("valid");
 		match instance.invoke("call", &[], &mut State::default()) {
@@ -423,17 +418,7 @@ fn wasmi_frames_come_from_an_exact_replay() {
 				i32.const 2 i32.load8_u i32.const 0x62 i32.eq
 				if call $left else call $right end))"#,
 	);
-	let mut unreachable = Vec::new();
-	for payload in wasmparser::Parser::new(0).parse_all(&code) {
-		if let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("valid") {
-			for op in body.get_operators_reader().expect("valid").into_iter_with_offsets() {
-				let (op, offset) = op.expect("valid");
-				if matches!(op, wasmparser::Operator::Unreachable) {
-					unreachable.push(offset as u32);
-				}
-			}
-		}
-	}
+	let unreachable = offsets_of(&code, |op| matches!(op, wasmparser::Operator::Unreachable));
 	let [left, _right] = unreachable[..] else { panic!("two unreachables") };
 	let traps = on_both(|_| {
 		let memory = Memory::new(1, Some(16)).expect("valid limits");
@@ -1216,20 +1201,9 @@ fn host_calls_through_the_table_report_their_call_site() {
 				i64.const 1 call $charge
 				i64.const 2 i32.const 0 call_indirect (type $c)))"#,
 	);
-	let mut sites = Vec::new();
-	for payload in wasmparser::Parser::new(0).parse_all(&code) {
-		if let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("valid") {
-			for op in body.get_operators_reader().expect("valid").into_iter_with_offsets() {
-				let (op, offset) = op.expect("valid");
-				if matches!(
-					op,
-					wasmparser::Operator::Call { .. } | wasmparser::Operator::CallIndirect { .. }
-				) {
-					sites.push(offset as u32);
-				}
-			}
-		}
-	}
+	let sites = offsets_of(&code, |op| {
+		matches!(op, wasmparser::Operator::Call { .. } | wasmparser::Operator::CallIndirect { .. })
+	});
 	let seen = on_both(|_| {
 		let mut state = State::default();
 		let mut instance = Instance::new(&code, &env(None), &Config::default()).expect("valid");

@@ -1,9 +1,10 @@
-//! `contracts_registerDebugInfo`: attach a debug build's DWARF to code already on chain.
+//! `contracts_registerDebugInfo`: give this node a debug build's DWARF for code on chain.
 //!
 //! A developer who deployed a contract without debug info builds it again with line tables
 //! (same code, plus `.debug_*` sections) and sends that module here. Stripped of its debug
-//! sections it must hash to code the chain stores; then the node keeps the DWARF and every later
-//! trap of that code is located in the source.
+//! sections it must hash to code the chain stores; then the node's trace RPCs locate that code's
+//! traps and host calls in the source. Nothing on chain changes: trap events are located only
+//! from the DWARF the chain keeps, which uploading the debug build (`upload_code`) attaches.
 
 use callisto_debug_info::{strip_debug_sections, DebugInfoStore};
 use callisto_runtime::opaque::Block;

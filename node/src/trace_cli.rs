@@ -466,8 +466,8 @@ fn trap_lines(trap: &Value, style: Style) -> Vec<String> {
 			function_suffix(location)
 		)),
 		None => lines.push(style.dim(
-			"  (no source location: register the contract's debug build with \
-			 contracts_registerDebugInfo)",
+			"  (no source location: upload the contract's debug build with upload_code, or give \
+			 it to this node with contracts_registerDebugInfo)",
 		)),
 	}
 	let backtrace = trap.get("backtrace").and_then(Value::as_array);

@@ -797,9 +797,51 @@ where
 	}
 
 	/// The first trace a dry run collected.
-	fn dry_run_trace(&self, collector: &TraceCollector) -> Option<CallFrame> {
-		collector.take().first().map(|trace| render_trace(trace, &self.debug_info))
+	fn dry_run_trace(&self, collector: &TraceCollector, at: H256) -> Option<CallFrame> {
+		let traces = collector.take();
+		self.learn_debug_info(&traces, at);
+		traces.first().map(|trace| render_trace(trace, &self.debug_info))
 	}
+
+	/// Puts the DWARF the chain keeps (at `at`, else at the best block) of the code in `traces`
+	/// into the store where it has none: the chain is where debug info lives, the store is a
+	/// cache of it plus what `contracts_registerDebugInfo` gave this node.
+	fn learn_debug_info(&self, traces: &[Trace], at: H256) {
+		fn code_hashes(frame: &CallTrace, out: &mut Vec<[u8; 32]>) {
+			out.push(frame.code_hash);
+			if let CallOutcome::Trapped(trap) = &frame.outcome {
+				out.push(trap.code_hash);
+			}
+			frame.calls.iter().for_each(|call| code_hashes(call, out));
+		}
+		let mut hashes = Vec::new();
+		traces.iter().for_each(|trace| code_hashes(&trace.root, &mut hashes));
+		hashes.sort_unstable();
+		hashes.dedup();
+		let best = self.client.info().best_hash;
+		for code_hash in hashes.into_iter().filter(|hash| !self.debug_info.contains(hash)) {
+			let key = chain_debug_info_key(&code_hash);
+			let stored = [at, best]
+				.into_iter()
+				.find_map(|block| self.client.storage(block, &key).ok().flatten());
+			let Some(dwarf) = stored.and_then(|value| {
+				callisto_debug_info::DwarfSections::decode(&mut &value.0[..]).ok()
+			}) else {
+				continue;
+			};
+			if let Err(e) = self.debug_info.register_sections(code_hash, &dwarf) {
+				log::debug!(target: "callisto::trace", "unusable DWARF on chain: {e}");
+			}
+		}
+	}
+}
+
+/// `Contracts::DebugInfoOf` entry of `code_hash` (an `Identity`-hashed map).
+fn chain_debug_info_key(code_hash: &[u8; 32]) -> StorageKey {
+	let mut key = sp_crypto_hashing::twox_128(b"Contracts").to_vec();
+	key.extend(sp_crypto_hashing::twox_128(b"DebugInfoOf"));
+	key.extend(code_hash);
+	StorageKey(key)
 }
 
 fn dry_run_failed(e: impl std::fmt::Display) -> ErrorObjectOwned {
@@ -821,6 +863,7 @@ where
 {
 	fn trace_block(&self, block: serde_json::Value) -> RpcResult<BlockTrace> {
 		let block = self.traced_block(BlockRef::parse(&block)?)?;
+		self.learn_debug_info(&block.traces, block.hash);
 		Ok(BlockTrace {
 			block_hash: block.hash,
 			block_number: block.number,
@@ -839,6 +882,7 @@ where
 
 	fn trace_extrinsic(&self, block: serde_json::Value, index: u32) -> RpcResult<ExtrinsicTrace> {
 		let block = self.traced_block(BlockRef::parse(&block)?)?;
+		self.learn_debug_info(&block.traces, block.hash);
 		if index >= block.extrinsics {
 			return Err(error(
 				codes::INDEX_OUT_OF_RANGE,
@@ -896,7 +940,7 @@ where
 		.map_err(dry_run_failed)?;
 		Ok(DryRunTrace {
 			result: render_result(result, |value| return_json(value, None)),
-			trace: self.dry_run_trace(&collector),
+			trace: self.dry_run_trace(&collector, at),
 		})
 	}
 
@@ -938,7 +982,7 @@ where
 				let account_id = account(&codec::Encode::encode(&value.account_id));
 				return_json(value.result, Some(account_id))
 			}),
-			trace: self.dry_run_trace(&collector),
+			trace: self.dry_run_trace(&collector, at),
 		})
 	}
 }

@@ -103,6 +103,8 @@ pub type TxExtension = (
 	frame_system::CheckWeight<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
+	// Callisto's: the trap events of failed contract dispatches, after the dispatch's rollback.
+	pallet_contracts::DepositFailedTraps<Runtime>,
 );
 
 /// Unchecked extrinsic type as expected by this runtime.

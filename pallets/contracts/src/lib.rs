@@ -33,6 +33,7 @@ extern crate alloc;
 
 mod address;
 mod exec;
+mod failed_traps;
 mod gas;
 mod primitives;
 mod schedule;
@@ -48,6 +49,7 @@ mod tests;
 pub use crate::{
 	address::{AddressGenerator, DefaultAddressGenerator},
 	exec::Frame,
+	failed_traps::DepositFailedTraps,
 	pallet::*,
 	primitives::*,
 	schedule::{InstructionWeights, Limits, Schedule},
@@ -294,13 +296,9 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_finalize(_block: BlockNumberFor<T>) {
-			// Trap events of extrinsics that failed were rolled back with them; the node kept
-			// them, so they reach the block's events after all.
-			for encoded in callisto_debug_info::contract_debug::take_failed() {
-				if let Ok(event) = Event::<T>::decode(&mut &encoded[..]) {
-					Self::deposit_event(event);
-				}
-			}
+			// Only block execution gets here: the node may now keep the debug builds this block
+			// stored (for its trace RPCs; nothing on chain depends on it).
+			callisto_debug_info::contract_debug::block_finalised();
 		}
 
 		fn on_idle(_block: BlockNumberFor<T>, limit: Weight) -> Weight {
@@ -810,6 +808,14 @@ pub mod pallet {
 	/// compatibility and makes the pallet refuse work if it is ever present.
 	#[pallet::storage]
 	pub(crate) type MigrationInProgress<T: Config> = StorageValue<_, Cursor, OptionQuery>;
+
+	/// The DWARF of debug builds of stored code, by code hash (Callisto's own item, after
+	/// upstream's): trap locations come from here, so every node computes the same trap events.
+	/// Written when a debug build of the code is uploaded, removed with the code; no deposit.
+	#[pallet::storage]
+	#[pallet::unbounded]
+	pub(crate) type DebugInfoOf<T: Config> =
+		StorageMap<_, Identity, CodeHash<T>, callisto_debug_info::DwarfSections>;
 }
 
 /// Who started a call: an account (a plain account or a contract) or root.
@@ -867,8 +873,8 @@ impl<T: Config> Pallet<T> {
 		System::<T>::deposit_event(<T as Config>::RuntimeEvent::from(event))
 	}
 
-	/// A contract frame trapped: deposit `ContractTrapped`, keep it host-side in case the
-	/// dispatch fails and FRAME rolls the event back, and tell the node log.
+	/// A contract frame trapped: deposit `ContractTrapped`, keep it in case the dispatch fails
+	/// and FRAME rolls the event back (`failed_traps`), and tell the node log.
 	/// `log` is false while tracing: a re-execution for a trace would log every trap of the
 	/// block again.
 	pub(crate) fn contract_trapped(
@@ -898,7 +904,7 @@ impl<T: Config> Pallet<T> {
 			message: trap.message,
 			location: trap.location,
 		};
-		callisto_debug_info::contract_debug::record_trap(&event.encode());
+		failed_traps::record(event.encode());
 		Self::deposit_event(event);
 	}
 
@@ -998,7 +1004,7 @@ impl<T: Config> Pallet<T> {
 		storage_deposit_limit: Option<BalanceOf<T>>,
 		data: Vec<u8>,
 	) -> DispatchResultWithPostInfo {
-		callisto_debug_info::contract_debug::begin_dispatch();
+		let mark = failed_traps::begin_dispatch();
 		let InternalOutput { gas_meter, result, .. } = Self::run_call::<E>(
 			origin,
 			dest,
@@ -1014,7 +1020,7 @@ impl<T: Config> Pallet<T> {
 			Ok(())
 		});
 		if result.is_err() {
-			callisto_debug_info::contract_debug::dispatch_failed();
+			failed_traps::dispatch_failed(mark);
 		}
 		gas_meter.into_dispatch_result(result, T::WeightInfo::call())
 	}
@@ -1033,7 +1039,7 @@ impl<T: Config> Pallet<T> {
 		data: Vec<u8>,
 		salt: Vec<u8>,
 	) -> DispatchResultWithPostInfo {
-		callisto_debug_info::contract_debug::begin_dispatch();
+		let mark = failed_traps::begin_dispatch();
 		let (data_len, salt_len) = (data.len() as u32, salt.len() as u32);
 		let (code_hash, upload_deposit, base_weight) = match code {
 			Code::Upload(code) => {
@@ -1068,7 +1074,7 @@ impl<T: Config> Pallet<T> {
 			Ok(())
 		});
 		if result.is_err() {
-			callisto_debug_info::contract_debug::dispatch_failed();
+			failed_traps::dispatch_failed(mark);
 		}
 		gas_meter.into_dispatch_result(result, base_weight)
 	}

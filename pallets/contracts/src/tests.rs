@@ -132,9 +132,6 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	.expect("valid balances genesis");
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.register_extension(sp_sandbox::SandboxExt::new(backend(), sandbox_cache()));
-	ext.register_extension(callisto_debug_info::DebugInfoExt::new(
-		callisto_debug_info::DebugInfoStore::in_memory(),
-	));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }

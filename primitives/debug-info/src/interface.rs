@@ -1,8 +1,8 @@
 //! The `#[runtime_interface]` between the contracts pallet and the host-side debug info.
 //!
-//! Without the [`crate::DebugInfoExt`] extension every function is a harmless no-op: no frames,
-//! nothing recorded. Trap locations are off-chain knowledge; the pallet never depends on them
-//! for anything but the content of its trap events.
+//! Symbolication is a pure function of its arguments, so every node computes the same trap
+//! events from the same chain. The other functions only tell the node things (debug builds
+//! seen, traces recorded) and are no-ops without its extensions.
 
 use crate::SourceFrame;
 #[cfg(not(substrate_runtime))]
@@ -17,83 +17,57 @@ use sp_runtime_interface::{
 };
 
 /// Host functions of Callisto's source-level traps.
+///
+/// What the runtime reads back is a function of what it passes in, nothing else: the source
+/// frames of DWARF the chain stores. The node's store only learns of debug builds (for the trace
+/// RPCs and the CLI, which render off chain) and keeps decoded DWARF to answer faster.
 #[runtime_interface]
 pub trait ContractDebug {
-	/// The source frames of a trap backtrace (module offsets, innermost first) of the code
-	/// `code_hash`; empty without debug info.
-	fn symbolicate(
+	/// The source frames of a trap backtrace (module offsets, innermost first) given the DWARF
+	/// the chain keeps of the code (a [`crate::DwarfSections`] in parts); empty if that DWARF is
+	/// unusable.
+	fn symbolicate_dwarf(
 		&mut self,
-		code_hash: PassPointerAndReadCopy<[u8; 32], 32>,
+		code_start: u32,
+		code_end: u32,
+		sections: PassFatPointerAndRead<&[u8]>,
 		offsets: PassFatPointerAndDecode<Vec<u32>>,
 	) -> AllocateAndReturnByCodec<Vec<SourceFrame>> {
 		use sp_externalities::ExternalitiesExt as _;
-		self.extension::<DebugInfoExt>()
-			.map(|ext| ext.store.symbolicate(&code_hash, &offsets))
-			.unwrap_or_default()
+		let dwarf = crate::DwarfSections { code_start, code_end, sections: sections.to_vec() };
+		match self.extension::<DebugInfoExt>() {
+			Some(ext) => ext.store.symbolicate_sections(&dwarf, &offsets),
+			None => crate::DebugInfo::from_sections(&dwarf)
+				.map(|info| info.symbolicate_backtrace(&offsets))
+				.unwrap_or_default(),
+		}
 	}
 
-	/// Keeps `module` (with DWARF) as the debug info of the code `code_hash` (the hash of the
-	/// module without its debug sections): in the node's memory, and on its disk once this
-	/// runtime call finalises a block (see [`Self::take_failed`]). False if it has no usable
-	/// DWARF.
+	/// Tells the node's store that `module` (with DWARF) is a debug build of the code
+	/// `code_hash` (the hash of the module without its debug sections), for rendering traces
+	/// off chain: in memory now, on disk once this runtime call finalises a block (see
+	/// [`Self::block_finalised`]).
 	fn register(
 		&mut self,
 		code_hash: PassPointerAndReadCopy<[u8; 32], 32>,
 		module: PassFatPointerAndRead<&[u8]>,
-	) -> bool {
-		use sp_externalities::ExternalitiesExt as _;
-		match self.extension::<DebugInfoExt>() {
-			Some(ext) => ext.register(code_hash, module),
-			None => false,
-		}
-	}
-
-	/// Whether debug info of `code_hash` is known.
-	fn has_debug_info(&mut self, code_hash: PassPointerAndReadCopy<[u8; 32], 32>) -> bool {
-		use sp_externalities::ExternalitiesExt as _;
-		self.extension::<DebugInfoExt>().is_some_and(|ext| ext.store.contains(&code_hash))
-	}
-
-	/// A dispatch starts: forget the trap events of the previous one (it succeeded, so its
-	/// events are on chain).
-	fn begin_dispatch(&mut self) {
+	) {
 		use sp_externalities::ExternalitiesExt as _;
 		if let Some(ext) = self.extension::<DebugInfoExt>() {
-			ext.current.clear();
+			ext.register(code_hash, module);
 		}
 	}
 
-	/// Records an encoded trap event of the dispatch in progress.
-	fn record_trap(&mut self, event: PassFatPointerAndRead<&[u8]>) {
-		use sp_externalities::ExternalitiesExt as _;
-		if let Some(ext) = self.extension::<DebugInfoExt>() {
-			ext.current.push(event.to_vec());
-		}
-	}
-
-	/// The dispatch in progress failed: FRAME rolls its events back, so keep its trap events
-	/// for [`Self::take_failed`].
-	fn dispatch_failed(&mut self) {
-		use sp_externalities::ExternalitiesExt as _;
-		if let Some(ext) = self.extension::<DebugInfoExt>() {
-			let current = core::mem::take(&mut ext.current);
-			ext.failed.extend(current);
-		}
-	}
-
-	/// The trap events of failed dispatches since the last call.
+	/// This runtime call finalises a block: the debug builds its uploads registered are of code
+	/// on chain, so the store writes them to disk.
 	///
 	/// The pallet calls this from `on_finalize`, which only block execution (building or
-	/// importing a block) reaches, never a dry run: so this is also where the debug info
-	/// registered by the block's uploads goes to disk.
-	fn take_failed(&mut self) -> AllocateAndReturnByCodec<Vec<Vec<u8>>> {
+	/// importing a block) reaches, never a dry run.
+	fn block_finalised(&mut self) {
 		use sp_externalities::ExternalitiesExt as _;
-		self.extension::<DebugInfoExt>()
-			.map(|ext| {
-				ext.block_finalised();
-				core::mem::take(&mut ext.failed)
-			})
-			.unwrap_or_default()
+		if let Some(ext) = self.extension::<DebugInfoExt>() {
+			ext.block_finalised();
+		}
 	}
 
 	/// Whether the node wants traces of contract calls (a [`TraceExt`] is registered).

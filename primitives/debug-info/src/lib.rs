@@ -2,18 +2,18 @@
 //!
 //! A contract built with DWARF line tables (a `.debug.wasm`) carries `.debug_*` custom
 //! sections whose addresses are offsets into the code section. The chain stores the code
-//! without them ([`strip_debug_sections`]; the code section is untouched, so the addresses stay
-//! valid) and the node keeps them off-chain in a [`DebugInfoStore`] keyed by the stripped
-//! code's hash. When a contract traps, the sandbox reports module offsets of the frames and the
-//! contracts pallet asks the host, through the `contract_debug` runtime interface, to turn them
-//! into [`SourceFrame`]s.
+//! without them and the sections beside it ([`split_debug_sections`], [`DwarfSections`]; the
+//! code section is untouched, so the addresses stay valid). When a contract traps, the sandbox
+//! reports module offsets of the frames and the contracts pallet passes them with the chain's
+//! DWARF to the host, through the `contract_debug` runtime interface, to turn them into
+//! [`SourceFrame`]s: a pure function of its arguments, so every node computes the same trap
+//! events.
 //!
-//! The same interface carries trap events out of a dispatch that fails: FRAME rolls back the
-//! events of a failed extrinsic, so the pallet also records them host-side and deposits the
-//! records of failed dispatches when the block finalises.
+//! Off chain, the node's [`DebugInfoStore`] keeps the debug builds it has seen, keyed by the
+//! stripped code's hash, for the trace RPCs, which symbolicate when they render.
 //!
-//! Traces ([`trace`]) take the same road: when the node registers a [`TraceExt`], the pallet
-//! records the call tree of every top-level call and submits it at the end.
+//! Traces ([`trace`]) take the same interface: when the node registers a [`TraceExt`], the
+//! pallet records the call tree of every top-level call and submits it at the end.
 //!
 //! Faces, like `sp-sandbox`: the runtime sees [`contract_debug`] and the shared types; the host
 //! side (DWARF, store, extension) exists wherever the interface's host face does.
@@ -57,20 +57,30 @@ pub struct SourceFrame {
 	pub column: Option<u32>,
 	/// Whether this frame was inlined into the next one.
 	pub inlined: bool,
+	/// Whether the frame's function is the contract's own code rather than the standard library
+	/// or a dependency: its crate is the one the DWARF says defines the contract's entry points
+	/// (where the DWARF does not say, whether its file is outside the toolchain and registry).
+	pub in_contract: bool,
 }
 
 impl SourceFrame {
 	/// Whether the frame is in the Rust standard library or a dependency rather than the
-	/// contract's own code: paths under the toolchain (`/rustc/...`, `.../lib/rustlib/...`) or
-	/// the cargo registry (`/cargo/...`, `.cargo/registry`, `.cargo/git`).
+	/// contract's own code.
 	pub fn is_dependency(&self) -> bool {
-		let Some(file) = self.file.as_deref() else { return true };
-		file.starts_with("/rustc/")
-			|| file.starts_with("/cargo/")
-			|| file.contains("/.cargo/registry/")
-			|| file.contains("/.cargo/git/")
-			|| file.contains("/lib/rustlib/")
+		!self.in_contract
 	}
+}
+
+/// Whether `file` is, by the usual paths, in the Rust toolchain (`/rustc/...`,
+/// `.../lib/rustlib/...`) or a cargo registry (`/cargo/...`, `.cargo/registry`, `.cargo/git`):
+/// the guess for DWARF that does not name the contract's crate.
+#[cfg(not(substrate_runtime))]
+pub(crate) fn is_toolchain_or_registry(file: &str) -> bool {
+	file.starts_with("/rustc/")
+		|| file.starts_with("/cargo/")
+		|| file.contains("/.cargo/registry/")
+		|| file.contains("/.cargo/git/")
+		|| file.contains("/lib/rustlib/")
 }
 
 impl core::fmt::Display for SourceFrame {
@@ -91,7 +101,21 @@ impl core::fmt::Display for SourceFrame {
 
 /// The innermost frame in the contract's own code: where a developer should look.
 pub fn user_frame(frames: &[SourceFrame]) -> Option<&SourceFrame> {
-	frames.iter().find(|f| !f.is_dependency() && f.line.is_some())
+	frames.iter().find(|f| f.in_contract && f.line.is_some())
+}
+
+/// The DWARF of a debug build as the chain keeps it, beside the stripped code: the `.debug_*`
+/// custom sections (as a Wasm module of nothing else, so any Wasm reader finds them) and where
+/// the code section's contents lie in the stripped module, which is what DWARF addresses and
+/// the sandbox's trap offsets are relative to.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, scale_info::TypeInfo)]
+pub struct DwarfSections {
+	/// Offset of the code section's contents in the stripped module.
+	pub code_start: u32,
+	/// End of the code section's contents in the stripped module.
+	pub code_end: u32,
+	/// The Wasm header followed by the debug build's `.debug_*` custom sections, in order.
+	pub sections: Vec<u8>,
 }
 
 /// `module` without its `.debug_*` custom sections, or `None` if it has none (or is not a
@@ -99,13 +123,24 @@ pub fn user_frame(frames: &[SourceFrame]) -> Option<&SourceFrame> {
 ///
 /// Everything else, the code section included, is copied byte for byte.
 pub fn strip_debug_sections(module: &[u8]) -> Option<Vec<u8>> {
+	split_debug_sections(module).map(|(code, _)| code)
+}
+
+/// `module` split into the code without its `.debug_*` custom sections and those sections, or
+/// `None` if it has none (or is not a well-formed sequence of sections).
+///
+/// The code is what [`strip_debug_sections`] returns; the sections keep the code section's place
+/// in it, so they are enough to symbolicate offsets into it.
+pub fn split_debug_sections(module: &[u8]) -> Option<(Vec<u8>, DwarfSections)> {
 	const HEADER: usize = 8;
+	const CODE_SECTION: u8 = 10;
 	if module.len() < HEADER || &module[..4] != b"\0asm" {
 		return None;
 	}
-	let mut out = module[..HEADER].to_vec();
+	let mut code = module[..HEADER].to_vec();
+	let mut sections = module[..HEADER].to_vec();
+	let mut code_range = (0u32, 0u32);
 	let mut pos = HEADER;
-	let mut stripped = false;
 	while pos < module.len() {
 		let start = pos;
 		let id = module[pos];
@@ -121,13 +156,21 @@ pub fn strip_debug_sections(module: &[u8]) -> Option<Vec<u8>> {
 				.is_some_and(|name| name.starts_with(b".debug_"))
 		};
 		if is_debug {
-			stripped = true;
+			sections.extend_from_slice(&module[start..end]);
 		} else {
-			out.extend_from_slice(&module[start..end]);
+			if id == CODE_SECTION {
+				let contents = code.len() + (pos - start);
+				code_range =
+					(u32::try_from(contents).ok()?, u32::try_from(contents + len as usize).ok()?);
+			}
+			code.extend_from_slice(&module[start..end]);
 		}
 		pos = end;
 	}
-	stripped.then_some(out)
+	(sections.len() > HEADER).then_some((
+		code,
+		DwarfSections { code_start: code_range.0, code_end: code_range.1, sections },
+	))
 }
 
 /// An unsigned LEB128 `u32` and the number of bytes it took.
@@ -156,6 +199,22 @@ mod tests {
 			let debug = std::fs::read(format!("{FIXTURES}/{name}.debug.wasm")).unwrap();
 			assert_eq!(strip_debug_sections(&debug).as_deref(), Some(&deployable[..]), "{name}");
 			assert_eq!(strip_debug_sections(&deployable), None, "{name}: nothing to strip");
+			let (code, dwarf) = split_debug_sections(&debug).unwrap();
+			assert_eq!(code, deployable, "{name}");
+			assert_eq!(dwarf.sections.len() + deployable.len() - 8, debug.len(), "{name}");
+			// The code section's contents, as wasmparser sees them in the deployable module.
+			let code_section = wasmparser::Parser::new(0)
+				.parse_all(&deployable)
+				.find_map(|payload| match payload.unwrap() {
+					wasmparser::Payload::CodeSectionStart { range, .. } => Some(range),
+					_ => None,
+				})
+				.unwrap();
+			assert_eq!(
+				(dwarf.code_start as usize, dwarf.code_end as usize),
+				(code_section.start, code_section.end),
+				"{name}"
+			);
 		}
 		assert_eq!(strip_debug_sections(b"\0asm\x01\0\0\0\x00\xff"), None);
 		assert_eq!(strip_debug_sections(b"junk"), None);

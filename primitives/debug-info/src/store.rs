@@ -11,7 +11,8 @@
 //! its registrations in memory and persists them only once the runtime call finalises a block
 //! (see [`DebugInfoExt`]). A dry run's debug info is located for as long as the memory keeps it.
 
-use crate::{DebugInfo, SourceFrame};
+use crate::{DebugInfo, DwarfSections, SourceFrame};
+use codec::Encode as _;
 use std::{
 	collections::{BTreeMap, HashMap},
 	io::Write as _,
@@ -134,6 +135,9 @@ struct Inner {
 	/// Decoded DWARF is `Send` but not `Sync` (it decodes lazily), so it is only used under
 	/// the store's lock.
 	decoded: Lru<DebugInfo>,
+	/// Decoded DWARF of the chain's [`DwarfSections`], by the hash of their content, so the
+	/// answer is the same as decoding them again.
+	decoded_sections: Lru<DebugInfo>,
 }
 
 /// Debug info of contract code, by code hash. Clones share the store.
@@ -176,6 +180,7 @@ impl DebugInfoStore {
 		let inner = Inner {
 			modules: Lru::new(limits.module_bytes, limits.module_count),
 			decoded: Lru::new(limits.decoded_bytes, limits.decoded_count),
+			decoded_sections: Lru::new(limits.decoded_bytes, limits.decoded_count),
 		};
 		Self { dir, inner: Arc::new(Mutex::new(inner)) }
 	}
@@ -211,6 +216,18 @@ impl DebugInfoStore {
 		let mut inner = self.lock();
 		inner.modules.insert(code_hash, module, size);
 		inner.decoded.insert(code_hash, decoded, size);
+		Ok(())
+	}
+
+	/// Keeps `dwarf` (the DWARF the chain keeps of the code `code_hash`) decoded in memory, for
+	/// as long as the bounds let it stay. Fails if it is unusable.
+	pub fn register_sections(
+		&self,
+		code_hash: [u8; 32],
+		dwarf: &DwarfSections,
+	) -> Result<(), crate::Error> {
+		let decoded = DebugInfo::from_sections(dwarf)?;
+		self.lock().decoded.insert(code_hash, decoded, dwarf.sections.len());
 		Ok(())
 	}
 
@@ -257,6 +274,23 @@ impl DebugInfoStore {
 		inner.decoded.get(code_hash).map(f)
 	}
 
+	/// The source frames of a backtrace in code whose DWARF the chain keeps as `dwarf`; empty if
+	/// it is unusable. Decoded DWARF is kept by the hash of `dwarf`'s content, so this is the
+	/// same as `DebugInfo::from_sections(dwarf)?.symbolicate_backtrace(offsets)`.
+	pub fn symbolicate_sections(&self, dwarf: &DwarfSections, offsets: &[u32]) -> Vec<SourceFrame> {
+		let key = sp_crypto_hashing::blake2_256(&dwarf.encode());
+		let mut inner = self.lock();
+		if !inner.decoded_sections.contains(&key) {
+			let Ok(decoded) = DebugInfo::from_sections(dwarf) else { return Vec::new() };
+			inner.decoded_sections.insert(key, decoded, dwarf.sections.len());
+		}
+		inner
+			.decoded_sections
+			.get(&key)
+			.map(|info| info.symbolicate_backtrace(offsets))
+			.unwrap_or_default()
+	}
+
 	/// The source frames of a backtrace of `code_hash`; empty without debug info.
 	pub fn symbolicate(&self, code_hash: &[u8; 32], offsets: &[u32]) -> Vec<SourceFrame> {
 		self.with(code_hash, |info| info.symbolicate_backtrace(offsets)).unwrap_or_default()
@@ -292,27 +326,23 @@ fn write_atomically(
 }
 
 /// What the runtime reaches through `contract_debug` during one block (or one runtime-API
-/// call): the store, the trap events recorded by dispatches, and the registrations waiting for
-/// the block to finalise.
+/// call): the store and the registrations waiting for the block to finalise.
 pub struct DebugInfoState {
 	pub(crate) store: DebugInfoStore,
-	/// Trap events of the dispatch in progress.
-	pub(crate) current: Vec<Vec<u8>>,
-	/// Trap events of dispatches that failed, for the pallet to deposit at finalisation.
-	pub(crate) failed: Vec<Vec<u8>>,
 	/// Debug twins registered by this call, in memory until it finalises a block.
 	pub(crate) pending: Vec<([u8; 32], Arc<Vec<u8>>)>,
 }
 
 sp_externalities::decl_extension! {
-	/// Register this in the externalities so the runtime can symbolicate traps and keep trap
-	/// events of failed dispatches.
+	/// Register this in the externalities so the node's store learns of the debug builds that
+	/// reach the chain and symbolication reuses decoded DWARF. Nothing the runtime computes
+	/// depends on it.
 	///
 	/// One extension serves one runtime-API instance, and the node registers it the same way
 	/// for every call (`ExtensionsFactory::extensions_for` is told the block, not whether the
 	/// call builds or imports one or is a dry run). What tells them apart is the runtime: only
-	/// block execution finalises a block, and the contracts pallet's `on_finalize` takes the
-	/// failed dispatches' trap events ([`Self::block_finalised`]). So registrations stay in the
+	/// block execution finalises a block, and the contracts pallet's `on_finalize` says so
+	/// ([`Self::block_finalised`]). So registrations stay in the
 	/// store's memory until then, and only then reach the disk: an upload in a block built or
 	/// imported persists, a dry run (`ContractsApi_*`, trace re-executions) never writes.
 	pub struct DebugInfoExt(DebugInfoState);
@@ -321,18 +351,16 @@ sp_externalities::decl_extension! {
 impl DebugInfoExt {
 	/// The extension over `store`.
 	pub fn new(store: DebugInfoStore) -> Self {
-		Self(DebugInfoState { store, current: Vec::new(), failed: Vec::new(), pending: Vec::new() })
+		Self(DebugInfoState { store, pending: Vec::new() })
 	}
 
 	/// Keeps `module` as the debug info of `code_hash`: in memory now, on disk if this call
-	/// finalises a block.
-	pub(crate) fn register(&mut self, code_hash: [u8; 32], module: &[u8]) -> bool {
+	/// finalises a block. A module without usable DWARF is ignored.
+	pub(crate) fn register(&mut self, code_hash: [u8; 32], module: &[u8]) {
 		let module = Arc::new(module.to_vec());
-		if self.store.register_in_memory(code_hash, module.clone()).is_err() {
-			return false;
+		if self.store.register_in_memory(code_hash, module.clone()).is_ok() {
+			self.pending.push((code_hash, module));
 		}
-		self.pending.push((code_hash, module));
-		true
 	}
 
 	/// The runtime finalises a block: the code its extrinsics uploaded is on chain (or its
@@ -505,12 +533,12 @@ mod tests {
 		let mut ext = sp_io::TestExternalities::default();
 		ext.register_extension(DebugInfoExt::new(store.clone()));
 		ext.execute_with(|| {
-			assert!(contract_debug::register(code_hash, module));
-			assert!(contract_debug::has_debug_info(code_hash));
+			contract_debug::register(code_hash, module);
 			if finalise {
-				contract_debug::take_failed();
+				contract_debug::block_finalised();
 			}
 		});
+		assert!(store.contains(&code_hash));
 	}
 
 	#[test]
@@ -537,5 +565,40 @@ mod tests {
 		assert_eq!(dir.files(), [format!("0x{hex}.debug.wasm")]);
 		assert_eq!(std::fs::read(dir.0.join(&dir.files()[0])).unwrap(), variant(7));
 		assert!(DebugInfoStore::persisted(dir.0.clone()).unwrap().contains(&hash(7)));
+	}
+
+	#[test]
+	fn symbolication_of_chain_dwarf_is_the_same_with_and_without_the_store() {
+		let (_, dwarf) = crate::split_debug_sections(&trapper()).unwrap();
+		let decoded = DebugInfo::from_sections(&dwarf).unwrap();
+		// Every offset of the code section that DWARF knows something about, a sample of them.
+		let offsets: Vec<u32> = (dwarf.code_start..dwarf.code_end)
+			.step_by(97)
+			.filter(|offset| !decoded.symbolicate(*offset).is_empty())
+			.collect();
+		assert!(offsets.len() > 10, "{}", offsets.len());
+		let pure = decoded.symbolicate_backtrace(&offsets);
+		let run = |dwarf: &DwarfSections, ext: Option<DebugInfoExt>| {
+			let mut externalities = sp_io::TestExternalities::default();
+			if let Some(ext) = ext {
+				externalities.register_extension(ext);
+			}
+			externalities.execute_with(|| {
+				contract_debug::symbolicate_dwarf(
+					dwarf.code_start,
+					dwarf.code_end,
+					&dwarf.sections,
+					offsets.clone(),
+				)
+			})
+		};
+		let store = DebugInfoStore::with_limits(None, small_limits(1));
+		assert_eq!(run(&dwarf, None), pure);
+		assert_eq!(run(&dwarf, Some(DebugInfoExt::new(store.clone()))), pure, "decoded");
+		assert_eq!(run(&dwarf, Some(DebugInfoExt::new(store.clone()))), pure, "kept decoded");
+		// Unusable DWARF: no frames, whoever answers.
+		let broken = DwarfSections { sections: b"\0asm\x01\0\0\0".to_vec(), ..dwarf.clone() };
+		assert_eq!(run(&broken, None), vec![]);
+		assert_eq!(run(&broken, Some(DebugInfoExt::new(store))), vec![]);
 	}
 }

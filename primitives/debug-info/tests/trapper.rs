@@ -2,7 +2,7 @@
 //! its frames symbolicated from the DWARF of its debug twin: every trap must land on the
 //! source line marked `// TRAP(<kind>)` in `pallets/contracts/fixtures/ink/trapper/lib.rs`.
 
-use callisto_debug_info::{user_frame, DebugInfo};
+use callisto_debug_info::{split_debug_sections, user_frame, DebugInfo, DwarfSections};
 use sp_sandbox::{
 	Backend, EnvironmentDefinitionBuilder, Error, HostError, Instance, Memory, ModuleCache,
 	ReturnValue, SandboxExt, Value,
@@ -93,15 +93,14 @@ fn marked_line(source: &str, kind: &str) -> u32 {
 	source.lines().position(|l| l.contains(&marker)).expect("marker present") as u32 + 1
 }
 
-#[test]
-fn every_trap_of_the_trapper_lands_on_its_marked_line() {
+/// Every trap of the trapper, symbolicated with `info`, lands on its marked line in the file
+/// `source_path` (as the DWARF names it).
+fn assert_every_trap_lands_on_its_marked_line(info: &DebugInfo, source_path: &str) {
 	let code = std::fs::read(format!("{FIXTURES}/build/trapper.wasm")).unwrap();
-	let debug = std::fs::read(format!("{FIXTURES}/build/trapper.debug.wasm")).unwrap();
 	let source = std::fs::read_to_string(format!("{FIXTURES}/ink/trapper/lib.rs")).unwrap();
 	let metadata: serde_json::Value =
 		serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/build/trapper.json")).unwrap())
 			.unwrap();
-	let info = DebugInfo::from_wasm(&debug).unwrap();
 	for (message, kind) in [
 		("panic", "panic"),
 		("assert", "assert"),
@@ -119,12 +118,83 @@ fn every_trap_of_the_trapper_lands_on_its_marked_line() {
 			.unwrap_or_else(|| panic!("{message}: no frame in the contract: {source_frames:#?}"));
 		assert_eq!(
 			(user.file.as_deref(), user.line),
-			(
-				Some("/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs"),
-				Some(marked_line(&source, kind))
-			),
+			(Some(source_path), Some(marked_line(&source, kind))),
 			"{message}: {source_frames:#?}"
 		);
+		// Frames of ink! and the standard library are there, and are not the contract's.
+		assert!(
+			source_frames.iter().any(|f| f.is_dependency() && f.function.is_some()),
+			"{message}: {source_frames:#?}"
+		);
+	}
+}
+
+#[test]
+fn every_trap_of_the_trapper_lands_on_its_marked_line() {
+	let debug = std::fs::read(format!("{FIXTURES}/build/trapper.debug.wasm")).unwrap();
+	let info = DebugInfo::from_wasm(&debug).unwrap();
+	assert_eq!(info.contract_crate(), Some("trapper"));
+	assert_every_trap_lands_on_its_marked_line(
+		&info,
+		"/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs",
+	);
+}
+
+/// The trapper's DWARF as a build with other path remappings writes it: every `from` in the
+/// `.debug_*` sections replaced by `to` (same length, so every offset stays valid).
+fn remapped(pairs: &[(&str, &str)]) -> DwarfSections {
+	let debug = std::fs::read(format!("{FIXTURES}/build/trapper.debug.wasm")).unwrap();
+	let (_, mut dwarf) = split_debug_sections(&debug).unwrap();
+	for (from, to) in pairs {
+		assert_eq!(from.len(), to.len());
+		let (from, to) = (from.as_bytes(), to.as_bytes());
+		let mut replaced = 0;
+		let mut i = 0;
+		while i + from.len() <= dwarf.sections.len() {
+			if &dwarf.sections[i..i + from.len()] == from {
+				dwarf.sections[i..i + from.len()].copy_from_slice(to);
+				replaced += 1;
+				i += from.len();
+			} else {
+				i += 1;
+			}
+		}
+		assert!(replaced > 0, "{from:?} is in the DWARF");
+	}
+	dwarf
+}
+
+#[test]
+fn traps_land_on_the_contract_line_whatever_the_paths_of_its_dependencies() {
+	// The registry remapped to a name no convention knows (`--remap-path-prefix=$CARGO_HOME=/vendr`,
+	// as a plain cargo build with its own remapping writes it), the toolchain too, and the
+	// contract's own sources under a registry-like path: "the contract's own code" comes from
+	// the DWARF's namespaces, not from where files were.
+	let cases: [(&[(&str, &str)], &str); 3] = [
+		(&[("/cargo/", "/vendr/")], "/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs"),
+		(
+			&[("/cargo/", "/vendr/"), ("/rustc/", "/tools/")],
+			"/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs",
+		),
+		(
+			&[("/callisto/", "/cargo/xy/")],
+			"/cargo/xy/pallets/contracts/fixtures/ink/trapper/lib.rs",
+		),
+	];
+	for (pairs, source_path) in cases {
+		let dwarf = remapped(pairs);
+		let info = DebugInfo::from_sections(&dwarf).unwrap();
+		assert_eq!(info.contract_crate(), Some("trapper"), "{pairs:?}");
+		assert_every_trap_lands_on_its_marked_line(&info, source_path);
+	}
+}
+
+#[test]
+fn every_fixture_names_its_own_crate() {
+	for name in ["flipper", "erc20", "caller", "events", "trapper", "bench"] {
+		let debug = std::fs::read(format!("{FIXTURES}/build/{name}.debug.wasm")).unwrap();
+		let info = DebugInfo::from_wasm(&debug).unwrap();
+		assert_eq!(info.contract_crate(), Some(name));
 	}
 }
 

@@ -921,10 +921,85 @@ fn traps_of_a_debug_build_name_kind_message_and_source_line() {
 	}
 }
 
+/// The location of the trap of the trapper's `panic`, dry-run at `address`.
+fn panic_location(address: &AccountId32) -> Option<crate::SourceLocation> {
+	System::reset_events();
+	let out = dry_call(address, 0, selector("panic"));
+	assert_eq!(out.result.map(|_| ()), Err(err(Error::ContractTrapped)));
+	let events = trapped_events();
+	let [Event::ContractTrapped { location, .. }] = &events[..] else {
+		panic!("expected one ContractTrapped, got {events:?}");
+	};
+	location.clone()
+}
+
+#[test]
+fn trap_locations_come_from_the_dwarf_the_chain_keeps() {
+	let deployable = ink_fixture("trapper");
+	let debug_build =
+		std::fs::read(format!("{}/fixtures/build/trapper.debug.wasm", env!("CARGO_MANIFEST_DIR")))
+			.unwrap();
+	let code_hash = BlakeTwo256::hash(&deployable);
+	// No node extension is registered: what locates a trap is chain state alone.
+	new_test_ext().execute_with(|| {
+		assert_ok!(Contracts::upload_code(
+			RuntimeOrigin::signed(ALICE),
+			deployable.clone(),
+			None,
+			Determinism::Enforced
+		));
+		assert!(!crate::DebugInfoOf::<Test>::contains_key(code_hash));
+		let result = Contracts::bare_instantiate(
+			ALICE,
+			0,
+			LIMIT,
+			None,
+			Code::Existing(code_hash),
+			selector("new"),
+			vec![],
+			DebugInfo::Skip,
+			CollectEvents::Skip,
+		);
+		let address = result.result.expect("the trapper instantiates").account_id;
+		assert_eq!(panic_location(&address), None, "deployed without DWARF");
+
+		// Uploading the debug build of stored code attaches its DWARF, at no deposit.
+		let deposit_before = pallet_balances::Pallet::<Test>::reserved_balance(ALICE);
+		assert_ok!(Contracts::upload_code(
+			RuntimeOrigin::signed(ALICE),
+			debug_build.clone(),
+			None,
+			Determinism::Enforced
+		));
+		assert_eq!(pallet_balances::Pallet::<Test>::reserved_balance(ALICE), deposit_before);
+		let (_, dwarf) = callisto_debug_info::split_debug_sections(&debug_build).unwrap();
+		assert_eq!(crate::DebugInfoOf::<Test>::get(code_hash), Some(dwarf));
+		let location = panic_location(&address).expect("located once the chain has the DWARF");
+		assert_eq!(location.line, trapper_line("panic"));
+
+		// The DWARF goes with the code.
+		let flipper_debug = std::fs::read(format!(
+			"{}/fixtures/build/flipper.debug.wasm",
+			env!("CARGO_MANIFEST_DIR")
+		))
+		.unwrap();
+		let flipper = BlakeTwo256::hash(&ink_fixture("flipper"));
+		assert_ok!(Contracts::upload_code(
+			RuntimeOrigin::signed(ALICE),
+			flipper_debug,
+			None,
+			Determinism::Enforced
+		));
+		assert!(crate::DebugInfoOf::<Test>::contains_key(flipper));
+		assert_ok!(Contracts::remove_code(RuntimeOrigin::signed(ALICE), flipper));
+		assert!(!crate::DebugInfoOf::<Test>::contains_key(flipper));
+	});
+}
+
 #[test]
 fn a_trap_that_fails_the_extrinsic_still_reaches_the_block_events() {
-	use frame_support::traits::Hooks;
-	use sp_runtime::traits::Dispatchable;
+	use frame_support::dispatch::GetDispatchInfo;
+	use sp_runtime::traits::{DispatchTransaction, Dispatchable};
 	new_test_ext().execute_with(|| {
 		let address = deploy_debug_trapper(DebugInfo::Skip);
 		System::reset_events();
@@ -935,19 +1010,36 @@ fn a_trap_that_fails_the_extrinsic_still_reaches_the_block_events() {
 			storage_deposit_limit: None,
 			data: selector("overflow"),
 		});
-		let e = call.dispatch(RuntimeOrigin::signed(ALICE)).unwrap_err();
+		// A bare dispatch: FRAME rolls the failed dispatch's events back.
+		let e = call.clone().dispatch(RuntimeOrigin::signed(ALICE)).unwrap_err();
 		assert_eq!(e.error, err(Error::ContractTrapped));
-		// FRAME rolled the dispatch's events back...
 		assert_eq!(trapped_events(), vec![]);
-		// ...and finalisation deposits the trap again, once.
-		Contracts::on_finalize(1);
+		// Through the extension, as an extrinsic is applied: the trap is deposited once, after
+		// the rollback.
+		let info = call.get_dispatch_info();
+		let result = crate::DepositFailedTraps::<Test>::new()
+			.dispatch_transaction(RuntimeOrigin::signed(ALICE), call.clone(), &info, 0, 0)
+			.expect("valid transaction");
+		assert_eq!(result.unwrap_err().error, err(Error::ContractTrapped));
 		let events = trapped_events();
 		let [Event::ContractTrapped { contract, kind, location, .. }] = &events[..] else {
 			panic!("expected one ContractTrapped, got {events:?}");
 		};
 		assert_eq!((contract, kind), (&address, &TrapKind::ArithmeticOverflow));
 		assert_eq!(location.as_ref().unwrap().line, trapper_line("overflow"));
-		Contracts::on_finalize(1);
+		// The next extrinsic starts afresh: a successful call deposits nothing more.
+		let no_trap = RuntimeCall::Contracts(crate::Call::call {
+			dest: address.clone(),
+			value: 0,
+			gas_limit: LIMIT,
+			storage_deposit_limit: None,
+			data: selector("no_trap"),
+		});
+		let info = no_trap.get_dispatch_info();
+		let result = crate::DepositFailedTraps::<Test>::new()
+			.dispatch_transaction(RuntimeOrigin::signed(ALICE), no_trap, &info, 0, 0)
+			.expect("valid transaction");
+		assert!(result.is_ok(), "{result:?}");
 		assert_eq!(trapped_events().len(), 1);
 	});
 }

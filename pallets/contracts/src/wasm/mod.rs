@@ -25,8 +25,8 @@ pub use trap::{SourceLocation, TrapInfo, TrapKind};
 use crate::{
 	exec::{ExecResult, Executable, ExportedFunction, Ext},
 	gas::GasMeter,
-	AccountIdOf, BalanceOf, CodeHash, CodeInfoOf, CodeVec, Config, Error, Event, HoldReason,
-	Pallet, PristineCode, LOG_TARGET,
+	AccountIdOf, BalanceOf, CodeHash, CodeInfoOf, CodeVec, Config, DebugInfoOf, Error, Event,
+	HoldReason, Pallet, PristineCode, LOG_TARGET,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode, MaxEncodedLen};
@@ -139,6 +139,8 @@ pub struct UploadedCode<T: Config> {
 	code: CodeVec<T>,
 	code_hash: CodeHash<T>,
 	code_info: CodeInfo<T>,
+	/// The DWARF of a debug build, kept on chain beside the code.
+	dwarf: Option<callisto_debug_info::DwarfSections>,
 }
 
 impl<T: Config> UploadedCode<T> {
@@ -152,11 +154,11 @@ impl<T: Config> UploadedCode<T> {
 		owner: AccountIdOf<T>,
 		determinism: Determinism,
 	) -> Result<Self, (DispatchError, Option<prepare::RejectReason>)> {
-		// A debug build's DWARF stays off chain: the chain stores the code without it (the
-		// code section is unchanged, so the DWARF still describes it) and the node keeps it.
-		let (code, debug_module) = match callisto_debug_info::strip_debug_sections(&code) {
-			Some(stripped) => (stripped, Some(code)),
-			None => (code, None),
+		// A debug build's DWARF is kept apart: the code is stored without it (the code section
+		// is unchanged, so the DWARF still describes it) and the DWARF beside it.
+		let (code, debug_module, dwarf) = match callisto_debug_info::split_debug_sections(&code) {
+			Some((stripped, dwarf)) => (stripped, Some(code), Some(dwarf)),
+			None => (code, None, None),
 		};
 		let code: CodeVec<T> =
 			code.try_into().map_err(|_| (<Error<T>>::CodeTooLarge.into(), None))?;
@@ -171,12 +173,10 @@ impl<T: Config> UploadedCode<T> {
 		};
 		let code_hash = T::Hashing::hash(&code);
 		if let (Some(module), Ok(hash)) = (debug_module, <[u8; 32]>::try_from(code_hash.as_ref())) {
-			if !callisto_debug_info::contract_debug::register(hash, &module) {
-				log::debug!(target: LOG_TARGET, "no usable debug info in the upload of {code_hash:?}");
-			}
+			callisto_debug_info::contract_debug::register(hash, &module);
 		}
 		let code_info = CodeInfo::new(owner, determinism, code.len() as u32);
-		Ok(Self { code, code_hash, code_info })
+		Ok(Self { code, code_hash, code_info, dwarf })
 	}
 
 	/// The hash the code is stored under.
@@ -197,8 +197,16 @@ impl<T: Config> UploadedCode<T> {
 	///
 	/// Returns the deposit held: zero if the code was already there, in which case no event is
 	/// emitted either.
+	///
+	/// A debug build's DWARF is stored too, also for code already stored without it (a debug
+	/// build uploaded after the deployable one attaches its DWARF to the code).
 	pub fn store_code(&mut self) -> Result<BalanceOf<T>, DispatchError> {
 		if <CodeInfoOf<T>>::contains_key(self.code_hash) {
+			if let Some(dwarf) = self.dwarf.take() {
+				if !<DebugInfoOf<T>>::contains_key(self.code_hash) {
+					<DebugInfoOf<T>>::insert(self.code_hash, dwarf);
+				}
+			}
 			return Ok(Zero::zero());
 		}
 		let deposit = self.deposit();
@@ -214,6 +222,9 @@ impl<T: Config> UploadedCode<T> {
 		self.code_info.deposit = deposit;
 		<PristineCode<T>>::insert(self.code_hash, &self.code);
 		<CodeInfoOf<T>>::insert(self.code_hash, &self.code_info);
+		if let Some(dwarf) = self.dwarf.take() {
+			<DebugInfoOf<T>>::insert(self.code_hash, dwarf);
+		}
 		<Pallet<T>>::deposit_event(Event::CodeStored {
 			code_hash: self.code_hash,
 			deposit_held: deposit,
@@ -237,6 +248,7 @@ pub fn remove_code<T: Config>(origin: &AccountIdOf<T>, code_hash: CodeHash<T>) -
 			Precision::BestEffort,
 		)?;
 		<PristineCode<T>>::remove(code_hash);
+		<DebugInfoOf<T>>::remove(code_hash);
 		*existing = None;
 		<Pallet<T>>::deposit_event(Event::CodeRemoved {
 			code_hash,

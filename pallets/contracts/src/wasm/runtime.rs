@@ -25,13 +25,23 @@ use frame_support::traits::Get;
 use sp_runtime::DispatchError;
 use sp_sandbox::{HostCallContext, HostError, Memory, ReturnValue, TrapKind, Value};
 
-/// The source frames of a trap in the code `code_hash` (empty without debug info).
-fn symbolicate(code_hash: &[u8], offsets: &[u32]) -> Vec<callisto_debug_info::SourceFrame> {
-	match <[u8; 32]>::try_from(code_hash) {
-		Ok(hash) if !offsets.is_empty() => {
-			callisto_debug_info::contract_debug::symbolicate(hash, offsets.to_vec())
-		}
-		_ => Vec::new(),
+/// The source frames of a trap in the code `code_hash`, from the DWARF the chain keeps of it
+/// (empty without).
+fn symbolicate<T: Config>(
+	code_hash: &crate::CodeHash<T>,
+	offsets: &[u32],
+) -> Vec<callisto_debug_info::SourceFrame> {
+	if offsets.is_empty() {
+		return Vec::new();
+	}
+	match crate::DebugInfoOf::<T>::get(code_hash) {
+		Some(dwarf) => callisto_debug_info::contract_debug::symbolicate_dwarf(
+			dwarf.code_start,
+			dwarf.code_end,
+			&dwarf.sections,
+			offsets.to_vec(),
+		),
+		None => Vec::new(),
 	}
 }
 
@@ -265,7 +275,7 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 	}
 
 	/// The frame's result from what the sandbox returned. A trap is also recorded with the
-	/// call stack, symbolicated if the node has debug info of `code_hash`.
+	/// call stack, symbolicated if the chain keeps debug info of `code_hash`.
 	pub fn into_result(
 		mut self,
 		outcome: Result<ReturnValue, sp_sandbox::Error>,
@@ -283,13 +293,13 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 			}
 			(_, reason) => reason,
 		};
-		// The frame trapped: only now is asking the node for source frames worth a host call
+		// The frame trapped: only now are source frames worth a storage read and a host call
 		// (every `seal_return` also ends in a sandbox trap).
 		let offsets = match &outcome {
 			Err(SandboxError::Trap(trap)) => trap.frames.clone(),
 			_ => Vec::new(),
 		};
-		let frames = symbolicate(code_hash.as_ref(), &offsets);
+		let frames = symbolicate::<E::T>(code_hash, &offsets);
 		let (trap, result) = match (outcome, reason) {
 			(_, Some(TrapReason::SupervisorError(error))) => {
 				let trap = if error == Error::<E::T>::OutOfGas.into() {

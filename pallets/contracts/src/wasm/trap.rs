@@ -140,8 +140,12 @@ fn classify(kind: sp_sandbox::TrapKind, message: Option<&str>, frames: &[SourceF
 	if let Some(kind) = message.and_then(from_message) {
 		return kind;
 	}
+	// The standard library's panic functions call one another (`panic_const_add_overflow`,
+	// then `panic_fmt`, then the panic handler): the outermost one, which the contract called,
+	// is the one that says why.
 	frames
 		.iter()
+		.rev()
 		.filter_map(|f| f.function.as_deref())
 		.find_map(from_function)
 		.unwrap_or(TrapKind::Unreachable)
@@ -216,6 +220,7 @@ mod tests {
 			line: None,
 			column: None,
 			inlined: false,
+			in_contract: false,
 		};
 		let by_frames = |f: &str| classify(engine, None, &[frame("ink::x"), frame(f)]);
 		assert_eq!(
@@ -225,6 +230,18 @@ mod tests {
 		assert_eq!(by_frames("core::panicking::panic_bounds_check"), TrapKind::IndexOutOfBounds);
 		assert_eq!(by_frames("core::panicking::panic_fmt"), TrapKind::Panic);
 		assert_eq!(by_frames("my::function"), TrapKind::Unreachable);
+		// A build without ink!'s `ink-debug` prints nothing: the whole chain of panic functions
+		// is in the backtrace, innermost first, and the one the contract called decides.
+		let chain = [
+			frame("ink_env::engine::on_chain::panic"),
+			frame("core::panicking::panic_fmt"),
+			frame("core::panicking::panic_const::panic_const_add_overflow"),
+			frame("trapper::trapper::Trapper::overflow"),
+			frame("call"),
+		];
+		assert_eq!(classify(engine, None, &chain), TrapKind::ArithmeticOverflow);
+		let explicit = [chain[0].clone(), chain[1].clone(), frame("trapper::Trapper::panic")];
+		assert_eq!(classify(engine, None, &explicit), TrapKind::Panic);
 		assert_eq!(
 			classify(sp_sandbox::TrapKind::OutOfGas, Some("panicked at"), &[]),
 			TrapKind::OutOfGas

@@ -144,11 +144,12 @@ for (const backend of ['wasmi', 'wasmtime']) {
         const traps = records.filter(({ event }) => fresh.events.contracts.ContractTrapped.is(event));
         assert.equal(traps.length, 1, `one trap: ${JSON.stringify(records.toHuman())}`);
         const [{ event, phase }] = traps;
-        assert.equal(phase.type, 'Finalization', 're-deposited after FRAME rolled the extrinsic back');
+        assert.equal(phase.type, 'ApplyExtrinsic', 're-deposited after FRAME rolled the dispatch back');
+        const failure = records.find(({ event: e }) => fresh.events.system.ExtrinsicFailed.is(e));
+        assert.equal(phase.asApplyExtrinsic.toNumber(), failure.phase.asApplyExtrinsic.toNumber(), 'in the failed extrinsic\'s phase');
         assert.equal(`${event.section}.${event.method}`, 'contracts.ContractTrapped');
         assertPanicTrap(event, { trapper, codeHash }, 'system.events.at');
         // The extrinsic itself failed with the pallet's error, named from metadata too.
-        const failure = records.find(({ event: e }) => fresh.events.system.ExtrinsicFailed.is(e));
         const { section, name } = fresh.registry.findMetaError(failure.event.data.dispatchError.asModule);
         assert.equal(`${section}.${name}`, 'contracts.ContractTrapped');
 

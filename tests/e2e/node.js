@@ -31,11 +31,12 @@ function freePort() {
  *
  * Options: `dev: false` leaves out `--dev` (pass `--chain` in `args` then); `basePath` runs on
  * that directory instead of a new temporary one, and `keepBasePath: true` leaves the base path
- * in place on `stop()` (a temporary one is deleted by default, a given one is always kept).
+ * in place on `stop()` (a temporary one is deleted by default, a given one is always kept);
+ * `p2pPort` listens for peers on that port instead of a free one.
  */
-export async function startNode(args = [], { timeoutMs = 120_000, dev = true, basePath: given, keepBasePath = false } = {}) {
+export async function startNode(args = [], { timeoutMs = 120_000, dev = true, basePath: given, keepBasePath = false, p2pPort: givenP2pPort } = {}) {
   const rpcPort = await freePort();
-  const p2pPort = await freePort();
+  const p2pPort = givenP2pPort ?? await freePort();
   const basePath = given ?? mkdtempSync(join(tmpdir(), 'callisto-e2e-'));
   const removeBasePath = given === undefined && !keepBasePath;
   const fullArgs = [...(dev ? ['--dev'] : []), '--base-path', basePath, '--rpc-port', String(rpcPort),
@@ -65,6 +66,7 @@ export async function startNode(args = [], { timeoutMs = 120_000, dev = true, ba
     provider,
     url,
     rpcPort,
+    p2pPort,
     basePath,
     child,
     logs: () => output,

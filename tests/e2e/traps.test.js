@@ -45,13 +45,15 @@ async function scenario(backend) {
       everyTrap.push(trapEvents(out.events.unwrap()));
     }
 
-    // A failing extrinsic: its events are rolled back, the block still has the trap.
+    // A failing extrinsic: FRAME rolls its events back, the trap is deposited again after the
+    // dispatch, among the extrinsic's own events (what the sender's callback sees).
     const overflow = abi.findMessage('overflow').toU8a([]);
     const tx = api.tx.contracts.call(contract.address, 0, { refTime: 50_000_000_000n, proofSize: 1_000_000n }, null, overflow);
     const failed = await submit(tx, alice);
     assert.ok(failed.dispatchError, 'overflow must fail the extrinsic');
     const blockEvents = await api.query.system.events.at(failed.status.asInBlock);
     const blockTraps = trapEvents(blockEvents);
+    assert.deepEqual(trapEvents(failed.events), blockTraps, 'the sender sees the trap too');
 
     // A nested trap: the ink! caller survives the trapper's division by zero (try_invoke),
     // the extrinsic succeeds and the trap's event stays in the extrinsic's own events.
@@ -93,7 +95,7 @@ test('ContractTrapped names kind, message and source line for dry runs and faile
 
     assert.equal(blockTraps.length, 1, `${backend}: ${JSON.stringify(blockTraps)}`);
     const [blockTrap] = blockTraps;
-    assert.equal(blockTrap.phase, 'Finalization', backend);
+    assert.equal(blockTrap.phase, 'ApplyExtrinsic', backend);
     assert.equal(blockTrap.kind, 'ArithmeticOverflow', backend);
 
     // Both backends: wasmi's frames come from replaying the trapping call on wasmtime.
@@ -109,7 +111,7 @@ test('ContractTrapped names kind, message and source line for dry runs and faile
   }
 });
 
-test('contracts_registerDebugInfo attaches DWARF to code deployed without it', { timeout: 300_000 }, async () => {
+test('uploading the debug build attaches DWARF to code deployed without it, on chain', { timeout: 300_000 }, async () => {
   await cryptoWaitReady();
   const alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
   const node = await startNode(['--sandbox-backend', 'wasmtime']);
@@ -132,8 +134,18 @@ test('contracts_registerDebugInfo attaches DWARF to code deployed without it', {
     await assert.rejects(provider.send('contracts_registerDebugInfo', ['0x1234']), /debug_\* sections/);
     assert.equal((await trapOf()).location, null, 'failed registrations change nothing');
 
+    // The node's own store (the trace RPCs render from it) does not change what the chain
+    // computes: every node must deposit the same events.
     const registered = await provider.send('contracts_registerDebugInfo', [u8aToHex(readArtifact('trapper.debug.wasm'))]);
-    assert.equal(registered.codeHash, blake2AsHex(readArtifact('trapper.wasm'), 256));
+    const codeHash = blake2AsHex(readArtifact('trapper.wasm'), 256);
+    assert.equal(registered.codeHash, codeHash);
+    assert.equal((await trapOf()).location, null, 'node-local debug info stays off chain');
+    assert.ok((await api.query.contracts.debugInfoOf(codeHash)).isNone);
+
+    // The debug build uploaded as code strips to the stored code: the chain keeps its DWARF.
+    const upload = await submit(api.tx.contracts.uploadCode(u8aToHex(readArtifact('trapper.debug.wasm')), null, 'Enforced'), alice);
+    assert.ok(!upload.dispatchError, `upload: ${upload.dispatchError?.toString()}`);
+    assert.ok((await api.query.contracts.debugInfoOf(codeHash)).isSome);
     const trap = await trapOf();
     assert.equal(trap.location.file, TRAPPER_SOURCE);
     assert.equal(Number(trap.location.line), markedLine('panic'));

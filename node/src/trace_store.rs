@@ -7,11 +7,13 @@
 //! its contents, so a cached trace never goes stale. Traps are kept as code offsets: the RPCs
 //! symbolicate when they render, so debug info registered later applies to cached traces.
 
+use callisto_cache::{remove_leftovers, write_atomically, Lru};
 use callisto_debug_info::trace::Trace;
 use codec::{Decode, Encode};
 use std::{
 	collections::VecDeque,
-	path::{Path, PathBuf},
+	io::Write as _,
+	path::PathBuf,
 	sync::{Arc, Mutex},
 	time::SystemTime,
 };
@@ -24,13 +26,17 @@ pub const DEFAULT_MAX_FILES: usize = 1024;
 /// A block hash, as the store keys traces.
 pub type BlockHash = [u8; 32];
 
-#[derive(Default)]
 struct Inner {
-	/// Recently used blocks, least recently used first, with their encoded size.
-	memory: VecDeque<(BlockHash, Arc<Vec<Trace>>, usize)>,
-	memory_used: usize,
+	/// Recently used blocks, by their encoded size.
+	memory: Lru<BlockHash, Arc<Vec<Trace>>>,
 	/// Blocks with a file, oldest first.
 	files: VecDeque<BlockHash>,
+}
+
+impl Inner {
+	fn new(memory_bytes: usize) -> Self {
+		Self { memory: Lru::new(memory_bytes, usize::MAX), files: VecDeque::new() }
+	}
 }
 
 /// Raw traces of blocks, by block hash. Clones share the store.
@@ -46,13 +52,15 @@ impl TraceStore {
 	/// A store in memory only, keeping at most `memory_bytes` of encoded traces.
 	#[cfg(test)]
 	pub fn in_memory(memory_bytes: usize) -> Self {
-		Self { dir: None, memory_bytes, max_files: 0, inner: Default::default() }
+		let inner = Arc::new(Mutex::new(Inner::new(memory_bytes)));
+		Self { dir: None, memory_bytes, max_files: 0, inner }
 	}
 
 	/// A store that also keeps up to `max_files` blocks' traces in `dir` (created if missing).
 	/// Files already there (from an earlier run) count towards the bound, oldest first.
 	pub fn persisted(dir: PathBuf, memory_bytes: usize, max_files: usize) -> std::io::Result<Self> {
 		std::fs::create_dir_all(&dir)?;
+		remove_leftovers(&dir)?;
 		let mut existing: Vec<(SystemTime, BlockHash)> = Vec::new();
 		for entry in std::fs::read_dir(&dir)? {
 			let entry = entry?;
@@ -61,7 +69,8 @@ impl TraceStore {
 			existing.push((modified, hash));
 		}
 		existing.sort();
-		let store = Self { dir: Some(dir), memory_bytes, max_files, inner: Default::default() };
+		let inner = Arc::new(Mutex::new(Inner::new(memory_bytes)));
+		let store = Self { dir: Some(dir), memory_bytes, max_files, inner };
 		{
 			let mut inner = store.lock();
 			inner.files = existing.into_iter().map(|(_, hash)| hash).collect();
@@ -82,11 +91,8 @@ impl TraceStore {
 	/// file is still there).
 	pub fn get(&self, block: &BlockHash) -> Option<Arc<Vec<Trace>>> {
 		let mut inner = self.lock();
-		if let Some(position) = inner.memory.iter().position(|(hash, ..)| hash == block) {
-			let entry = inner.memory.remove(position).expect("position is in range; qed");
-			let traces = entry.1.clone();
-			inner.memory.push_back(entry);
-			return Some(traces);
+		if let Some(traces) = inner.memory.get(block) {
+			return Some(traces.clone());
 		}
 		if !inner.files.contains(block) {
 			return None;
@@ -115,7 +121,7 @@ impl TraceStore {
 		let traces = Arc::new(traces);
 		let mut inner = self.lock();
 		if let Some(path) = self.path(&block) {
-			match write_atomically(&path, &encoded) {
+			match write_atomically(&path, |file| file.write_all(&encoded)) {
 				Ok(()) => {
 					inner.files.retain(|hash| *hash != block);
 					inner.files.push_back(block);
@@ -128,8 +134,7 @@ impl TraceStore {
 				),
 			}
 		}
-		inner.memory.retain(|(hash, ..)| *hash != block);
-		inner.memory_used = inner.memory.iter().map(|(.., size)| size).sum();
+		inner.memory.remove(&block);
 		self.remember(&mut inner, block, traces.clone(), encoded.len());
 		traces
 	}
@@ -140,12 +145,7 @@ impl TraceStore {
 		if size > self.memory_bytes {
 			return;
 		}
-		inner.memory.push_back((block, traces, size));
-		inner.memory_used += size;
-		while inner.memory_used > self.memory_bytes {
-			let Some((.., evicted)) = inner.memory.pop_front() else { break };
-			inner.memory_used -= evicted;
-		}
+		inner.memory.insert(block, traces, size);
 	}
 
 	/// Deletes the oldest files beyond `max_files`.
@@ -169,13 +169,6 @@ fn file_name(block: &BlockHash) -> String {
 fn parse_file_name(name: &str) -> Option<BlockHash> {
 	let hex = name.strip_suffix(".scale")?;
 	sp_core::bytes::from_hex(hex).ok()?.try_into().ok()
-}
-
-/// Writes through a temporary file, so a crash never leaves half a trace file behind.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-	let temporary = path.with_extension("scale.tmp");
-	std::fs::write(&temporary, bytes)?;
-	std::fs::rename(&temporary, path)
 }
 
 #[cfg(test)]
@@ -213,7 +206,7 @@ mod tests {
 		dir
 	}
 
-	fn files_in(dir: &Path) -> usize {
+	fn files_in(dir: &std::path::Path) -> usize {
 		std::fs::read_dir(dir)
 			.unwrap()
 			.filter(|e| e.as_ref().unwrap().file_name().to_str().unwrap().ends_with(".scale"))

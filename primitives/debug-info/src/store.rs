@@ -12,15 +12,12 @@
 //! (see [`DebugInfoExt`]). A dry run's debug info is located for as long as the memory keeps it.
 
 use crate::{DebugInfo, DwarfSections, SourceFrame};
+use callisto_cache::{remove_leftovers, write_atomically, Lru};
 use codec::Encode as _;
 use std::{
-	collections::{BTreeMap, HashMap},
 	io::Write as _,
-	path::{Path, PathBuf},
-	sync::{
-		atomic::{AtomicU64, Ordering},
-		Arc, Mutex,
-	},
+	path::PathBuf,
+	sync::{Arc, Mutex},
 };
 
 /// Debug twins kept in memory only (dry runs, or every module of a store without directory):
@@ -54,90 +51,16 @@ impl Default for Limits {
 	}
 }
 
-/// Values by code hash, at most `max_count` of them and `max_bytes` in total (as the caller
-/// sizes them), the least recently used evicted first. The newest entry is never evicted, so
-/// one value larger than the bound is kept until the next one comes.
-struct Lru<V> {
-	entries: HashMap<[u8; 32], (V, usize, u64)>,
-	/// Last use (a tick) to key, oldest first.
-	order: BTreeMap<u64, [u8; 32]>,
-	tick: u64,
-	bytes: usize,
-	max_bytes: usize,
-	max_count: usize,
-}
-
-impl<V> Lru<V> {
-	fn new(max_bytes: usize, max_count: usize) -> Self {
-		Self {
-			entries: HashMap::new(),
-			order: BTreeMap::new(),
-			tick: 0,
-			bytes: 0,
-			max_bytes,
-			max_count: max_count.max(1),
-		}
-	}
-
-	fn next_tick(&mut self) -> u64 {
-		self.tick += 1;
-		self.tick
-	}
-
-	fn insert(&mut self, key: [u8; 32], value: V, bytes: usize) {
-		self.remove(&key);
-		let tick = self.next_tick();
-		self.entries.insert(key, (value, bytes, tick));
-		self.order.insert(tick, key);
-		self.bytes += bytes;
-		while self.entries.len() > 1
-			&& (self.entries.len() > self.max_count || self.bytes > self.max_bytes)
-		{
-			let Some((_, oldest)) = self.order.pop_first() else { break };
-			if let Some((_, size, _)) = self.entries.remove(&oldest) {
-				self.bytes -= size;
-			}
-		}
-	}
-
-	fn remove(&mut self, key: &[u8; 32]) -> Option<V> {
-		let (value, size, tick) = self.entries.remove(key)?;
-		self.order.remove(&tick);
-		self.bytes -= size;
-		Some(value)
-	}
-
-	/// The value of `key`, now the most recently used.
-	fn get(&mut self, key: &[u8; 32]) -> Option<&V> {
-		let tick = self.next_tick();
-		let (_, _, last) = self.entries.get(key)?;
-		self.order.remove(last);
-		self.order.insert(tick, *key);
-		let entry = self.entries.get_mut(key)?;
-		entry.2 = tick;
-		Some(&entry.0)
-	}
-
-	fn contains(&self, key: &[u8; 32]) -> bool {
-		self.entries.contains_key(key)
-	}
-
-	#[cfg(test)]
-	fn len(&self) -> usize {
-		self.entries.len()
-	}
-}
-
 struct Inner {
 	/// Debug twins that are in memory only: registered by calls that did not (yet) finalise a
 	/// block, or by anything if the store has no directory.
-	modules: Lru<Arc<Vec<u8>>>,
+	modules: Lru<[u8; 32], Arc<Vec<u8>>>,
 	/// Decoded DWARF is `Send` but not `Sync` (it decodes lazily), so it is only used under
 	/// the store's lock.
-	decoded: Lru<DebugInfo>,
+	decoded: Lru<[u8; 32], DebugInfo>,
 	/// Decoded DWARF of the chain's [`DwarfSections`], by the hash of their content, so the
 	/// answer is the same as decoding them again.
-	decoded_sections: Lru<DebugInfo>,
+	decoded_sections: Lru<[u8; 32], DebugInfo>,
 }
 
 /// Debug info of contract code, by code hash. Clones share the store.
@@ -153,9 +76,6 @@ impl Default for DebugInfoStore {
 	}
 }
 
-/// Temporary files of writes in progress start with this (and a killed write leaves one).
-const TMP_PREFIX: &str = ".tmp-";
-
 impl DebugInfoStore {
 	/// A store in memory only.
 	pub fn in_memory() -> Self {
@@ -166,12 +86,7 @@ impl DebugInfoStore {
 	/// midway left there are removed.
 	pub fn persisted(dir: PathBuf) -> std::io::Result<Self> {
 		std::fs::create_dir_all(&dir)?;
-		for entry in std::fs::read_dir(&dir)? {
-			let entry = entry?;
-			if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
-				let _ = std::fs::remove_file(entry.path());
-			}
-		}
+		remove_leftovers(&dir)?;
 		Ok(Self::with_limits(Some(dir), Limits::default()))
 	}
 
@@ -295,34 +210,6 @@ impl DebugInfoStore {
 	pub fn symbolicate(&self, code_hash: &[u8; 32], offsets: &[u32]) -> Vec<SourceFrame> {
 		self.with(code_hash, |info| info.symbolicate_backtrace(offsets)).unwrap_or_default()
 	}
-}
-
-/// Makes `path` hold what `write` writes, or leaves it as it was: the bytes go to a temporary
-/// file in the same directory, synced, then renamed over `path`. A failed write removes the
-/// temporary file; a killed one leaves it behind (named [`TMP_PREFIX`]..., removed when the
-/// store is opened again), never a truncated `path`.
-fn write_atomically(
-	path: &Path,
-	write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-	static COUNTER: AtomicU64 = AtomicU64::new(0);
-	let dir = path.parent().unwrap_or(Path::new("."));
-	let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-	let tmp = dir.join(format!(
-		"{TMP_PREFIX}{}-{}-{name}",
-		std::process::id(),
-		COUNTER.fetch_add(1, Ordering::Relaxed)
-	));
-	let result = (|| {
-		let mut file = std::fs::File::create_new(&tmp)?;
-		write(&mut file)?;
-		file.sync_all()?;
-		std::fs::rename(&tmp, path)
-	})();
-	if result.is_err() {
-		let _ = std::fs::remove_file(&tmp);
-	}
-	result
 }
 
 /// What the runtime reaches through `contract_debug` during one block (or one runtime-API
@@ -470,7 +357,7 @@ mod tests {
 		}
 		let inner = store.lock();
 		assert_eq!(inner.modules.len(), 2);
-		assert!(inner.modules.bytes <= limits.module_bytes);
+		assert!(inner.modules.bytes() <= limits.module_bytes);
 		assert_eq!(inner.decoded.len(), 2);
 		assert!(inner.modules.contains(&hash(9)) && inner.modules.contains(&hash(8)));
 	}
@@ -502,26 +389,10 @@ mod tests {
 	}
 
 	#[test]
-	fn a_failed_write_leaves_no_file_and_keeps_the_old_one() {
-		let dir = TempDir::new("atomic");
-		let path = dir.0.join("0xab.debug.wasm");
-		let failing = |file: &mut std::fs::File| {
-			file.write_all(b"half of it")?;
-			Err(std::io::Error::other("killed midway"))
-		};
-		assert!(write_atomically(&path, failing).is_err());
-		assert!(dir.files().is_empty(), "{:?}", dir.files());
-
-		write_atomically(&path, |file| file.write_all(b"whole")).unwrap();
-		assert!(write_atomically(&path, failing).is_err());
-		assert_eq!(std::fs::read(&path).unwrap(), b"whole");
-		assert_eq!(dir.files(), ["0xab.debug.wasm"]);
-	}
-
-	#[test]
 	fn opening_the_store_removes_what_a_killed_write_left() {
 		let dir = TempDir::new("leftover");
-		std::fs::write(dir.0.join(format!("{TMP_PREFIX}1-0-0xab.debug.wasm")), b"trunc").unwrap();
+		let leftover = format!("{}1-0-0xab.debug.wasm", callisto_cache::TMP_PREFIX);
+		std::fs::write(dir.0.join(leftover), b"trunc").unwrap();
 		std::fs::write(dir.0.join("0xcd.debug.wasm"), b"kept").unwrap();
 		DebugInfoStore::persisted(dir.0.clone()).unwrap();
 		assert_eq!(dir.files(), ["0xcd.debug.wasm"]);

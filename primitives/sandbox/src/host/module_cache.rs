@@ -33,8 +33,8 @@ use super::{
 	validate, wasmi_backend, wasmtime_backend, Backend,
 };
 use crate::{Config, Error};
+use callisto_cache::Lru;
 use std::{
-	collections::{BTreeMap, HashMap},
 	panic::{catch_unwind, AssertUnwindSafe},
 	sync::{
 		atomic::{AtomicU32, AtomicUsize, Ordering},
@@ -127,8 +127,6 @@ struct Entry {
 	instrumented: Arc<Instrumented>,
 	wasmi: Option<wasmi::Module>,
 	wasmtime: Compiled,
-	size: usize,
-	tick: u64,
 }
 
 /// Counters, for tests and diagnostics.
@@ -161,10 +159,8 @@ pub struct ModuleCache {
 	/// Bytes of instrumented code handed to `wasmi_engine` so far.
 	wasmi_engine_code: usize,
 	wasmtime_engine: wasmtime::Engine,
-	entries: HashMap<[u8; 32], Entry>,
-	/// tick → key, oldest first.
-	lru: BTreeMap<u64, [u8; 32]>,
-	tick: u64,
+	/// By code hash, bounded by their estimated bytes.
+	entries: Lru<[u8; 32], Entry>,
 	capacity: usize,
 	stats: CacheStats,
 	tiering: bool,
@@ -204,9 +200,7 @@ impl ModuleCache {
 			wasmi_engine: wasmi_backend::new_engine(),
 			wasmi_engine_code: 0,
 			wasmtime_engine: wasmtime_backend::new_engine()?,
-			entries: HashMap::new(),
-			lru: BTreeMap::new(),
-			tick: 0,
+			entries: Lru::new(capacity_bytes, usize::MAX),
 			capacity: capacity_bytes,
 			stats: CacheStats::default(),
 			tiering: true,
@@ -233,7 +227,7 @@ impl ModuleCache {
 
 	/// Counters.
 	pub fn stats(&self) -> CacheStats {
-		CacheStats { entries: self.entries.len(), ..self.stats }
+		CacheStats { entries: self.entries.len(), bytes: self.entries.bytes(), ..self.stats }
 	}
 
 	/// The wasmi engine.
@@ -279,27 +273,6 @@ impl ModuleCache {
 			.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1))
 			.ok()
 			.map(|_| LiveSlot(self.live.clone()))
-	}
-
-	fn touch(&mut self, key: [u8; 32]) {
-		self.tick += 1;
-		if let Some(entry) = self.entries.get_mut(&key) {
-			self.lru.remove(&entry.tick);
-			entry.tick = self.tick;
-			self.lru.insert(self.tick, key);
-		}
-	}
-
-	fn evict(&mut self, keep: [u8; 32]) {
-		while self.stats.bytes > self.capacity && self.entries.len() > 1 {
-			let Some((&tick, &key)) = self.lru.iter().find(|(_, k)| **k != keep) else { break };
-			self.lru.remove(&tick);
-			if let Some(entry) = self.entries.remove(&key) {
-				// A background compile of it finishes into a job nobody holds any more.
-				self.stats.bytes -= entry.size;
-				self.stats.evictions += 1;
-			}
-		}
 	}
 
 	/// Starts compiling `instrumented` with Cranelift on a background thread, unless
@@ -364,32 +337,26 @@ impl ModuleCache {
 	) -> Result<(Arc<Instrumented>, EngineModule), Error> {
 		let key = sp_crypto_hashing::blake2_256(code);
 		// A different config validates differently (limits, exports): treat as a miss.
-		if self.entries.get(&key).is_some_and(|e| &e.config != config) {
-			if let Some(old) = self.entries.remove(&key) {
-				self.lru.remove(&old.tick);
-				self.stats.bytes -= old.size;
-			}
+		if self.entries.peek(&key).is_some_and(|e| &e.config != config) {
+			self.entries.remove(&key);
 		}
-		if !self.entries.contains_key(&key) {
+		if !self.entries.contains(&key) {
 			let info = validate::validate(code, config)?;
 			let instrumented = Arc::new(instrument::instrument(code, info, config)?);
 			let size = code.len()
 				+ instrumented.code.len() * (1 + COMPILED_BYTES_PER_CODE_BYTE)
 				+ instrumented.offset_map.size();
-			self.stats.bytes += size;
-			self.entries.insert(
-				key,
-				Entry {
-					config: config.clone(),
-					instrumented,
-					wasmi: None,
-					wasmtime: Compiled::Missing,
-					size,
-					tick: 0,
-				},
-			);
+			let entry = Entry {
+				config: config.clone(),
+				instrumented,
+				wasmi: None,
+				wasmtime: Compiled::Missing,
+			};
+			// The newest entry is never evicted; background compiles of evicted ones finish
+			// into jobs nobody holds any more.
+			let evicted = self.entries.insert(key, entry, size);
+			self.stats.evictions += evicted.len() as u64;
 		}
-		self.touch(key);
 		let entry = self.entries.get_mut(&key).expect("inserted above if missing; qed");
 		let instrumented = entry.instrumented.clone();
 		let module = match backend {
@@ -418,7 +385,6 @@ impl ModuleCache {
 				}
 			}
 		};
-		self.evict(key);
 		Ok((instrumented, module))
 	}
 

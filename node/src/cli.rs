@@ -117,7 +117,7 @@ pub enum Subcommand {
 	/// Print the contract call tree of a transaction from a running node: frames, gas,
 	/// traps with their source lines, host calls and storage writes
 	/// (`callisto trace <block> <index>`).
-	Trace(crate::trace_cli::TraceCmd),
+	Trace(crate::diagnostics::trace_cli::TraceCmd),
 
 	/// Build a chain specification.
 	#[deprecated(note = "build-spec will be removed; use export-chain-spec")]

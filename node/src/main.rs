@@ -13,14 +13,11 @@ mod cli;
 mod command;
 mod contract_build;
 mod contract_metadata;
-mod debug_rpc;
+mod diagnostics;
 mod progress;
 mod rpc;
 mod sandbox;
 mod service;
-mod trace_cli;
-mod trace_rpc;
-mod trace_store;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

@@ -74,7 +74,7 @@ pub struct FullDeps<C, P> {
 	/// Contracts' debug info, for `contracts_registerDebugInfo` and locating traps in traces.
 	pub debug_info: callisto_debug_info::DebugInfoStore,
 	/// Traces of recently traced blocks, for the `contracts_trace*` methods.
-	pub traces: crate::trace_store::TraceStore,
+	pub traces: crate::diagnostics::trace_store::TraceStore,
 	/// Where `engine_createBlock` and `engine_finalizeBlock` send their commands.
 	pub command_sink: mpsc::Sender<EngineCommand<<Block as BlockT>::Hash>>,
 }
@@ -103,13 +103,13 @@ where
 			Balance,
 			BlockNumber,
 			Hash,
-			crate::trace_rpc::EventRecord,
+			crate::diagnostics::trace_rpc::EventRecord,
 		>,
 	P: TransactionPool + 'static,
 {
 	use crate::{
-		debug_rpc::{ContractsDebug, ContractsDebugApiServer},
-		trace_rpc::{ContractsTrace, ContractsTraceRpcServer},
+		diagnostics::debug_rpc::{ContractsDebug, ContractsDebugApiServer},
+		diagnostics::trace_rpc::{ContractsTrace, ContractsTraceRpcServer},
 	};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};

@@ -158,10 +158,10 @@ pub fn new_full<Network: sc_network::NetworkBackend<Block, <Block as BlockT>::Ha
 
 	// Traced blocks are kept next to the database, so tracing a block twice executes it once.
 	let traces_dir = config.base_path.path().join("contracts-traces");
-	let traces = crate::trace_store::TraceStore::persisted(
+	let traces = crate::diagnostics::trace_store::TraceStore::persisted(
 		traces_dir.clone(),
-		crate::trace_store::DEFAULT_MEMORY_BYTES,
-		crate::trace_store::DEFAULT_MAX_FILES,
+		crate::diagnostics::trace_store::DEFAULT_MEMORY_BYTES,
+		crate::diagnostics::trace_store::DEFAULT_MAX_FILES,
 	)
 	.map_err(|e| {
 		ServiceError::Other(format!(

@@ -16,7 +16,7 @@ import { CodePromise, ContractPromise } from '@polkadot/api-contract';
 import { callistoBin, startNode } from './node.js';
 import { TRAPPER_SOURCE, TRAPS, markedLine, readAbi, readArtifact, submit } from './trapper.js';
 
-/** JSON-RPC error codes of the trace methods (node/src/trace_rpc.rs, docs/RPC.md). */
+/** JSON-RPC error codes of the trace methods (node/src/diagnostics/errors.rs, docs/RPC.md). */
 const UNKNOWN_BLOCK = 8010;
 const INDEX_OUT_OF_RANGE = 8011;
 const NO_CONTRACT_CALL = 8012;

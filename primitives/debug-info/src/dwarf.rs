@@ -139,11 +139,16 @@ impl DebugInfo {
 
 	/// Reads the DWARF the chain keeps of a debug build (see [`DwarfSections`]).
 	pub fn from_sections(dwarf: &DwarfSections) -> Result<Self, Error> {
-		let (sections, _) = debug_sections(&dwarf.sections)?;
-		if dwarf.code_start >= dwarf.code_end {
+		Self::from_parts(dwarf.code_start, dwarf.code_end, &dwarf.sections)
+	}
+
+	/// [`Self::from_sections`] of a [`DwarfSections`] given by its fields.
+	pub fn from_parts(code_start: u32, code_end: u32, sections: &[u8]) -> Result<Self, Error> {
+		let (sections, _) = debug_sections(sections)?;
+		if code_start >= code_end {
 			return Err(Error::NoCode);
 		}
-		Self::load(sections, dwarf.code_start, dwarf.code_end)
+		Self::load(sections, code_start, code_end)
 	}
 
 	fn load(

@@ -34,10 +34,9 @@ pub trait ContractDebug {
 		offsets: PassFatPointerAndDecode<Vec<u32>>,
 	) -> AllocateAndReturnByCodec<Vec<SourceFrame>> {
 		use sp_externalities::ExternalitiesExt as _;
-		let dwarf = crate::DwarfSections { code_start, code_end, sections: sections.to_vec() };
 		match self.extension::<DebugInfoExt>() {
-			Some(ext) => ext.store.symbolicate_sections(&dwarf, &offsets),
-			None => crate::DebugInfo::from_sections(&dwarf)
+			Some(ext) => ext.store.symbolicate_sections(code_start, code_end, sections, &offsets),
+			None => crate::DebugInfo::from_parts(code_start, code_end, sections)
 				.map(|info| info.symbolicate_backtrace(&offsets))
 				.unwrap_or_default(),
 		}

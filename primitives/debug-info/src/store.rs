@@ -13,7 +13,6 @@
 
 use crate::{DebugInfo, DwarfSections, SourceFrame};
 use callisto_cache::{remove_leftovers, write_atomically, Lru};
-use codec::Encode as _;
 use std::{
 	io::Write as _,
 	path::PathBuf,
@@ -189,15 +188,29 @@ impl DebugInfoStore {
 		inner.decoded.get(code_hash).map(f)
 	}
 
-	/// The source frames of a backtrace in code whose DWARF the chain keeps as `dwarf`; empty if
-	/// it is unusable. Decoded DWARF is kept by the hash of `dwarf`'s content, so this is the
-	/// same as `DebugInfo::from_sections(dwarf)?.symbolicate_backtrace(offsets)`.
-	pub fn symbolicate_sections(&self, dwarf: &DwarfSections, offsets: &[u32]) -> Vec<SourceFrame> {
-		let key = sp_crypto_hashing::blake2_256(&dwarf.encode());
+	/// The source frames of a backtrace in code whose DWARF the chain keeps (a
+	/// [`DwarfSections`] given by its fields); empty if it is unusable. Decoded DWARF is kept by
+	/// the hash of that content, so this is the same as
+	/// `DebugInfo::from_parts(..)?.symbolicate_backtrace(offsets)`, without copying the sections
+	/// when they are decoded already.
+	pub fn symbolicate_sections(
+		&self,
+		code_start: u32,
+		code_end: u32,
+		sections: &[u8],
+		offsets: &[u32],
+	) -> Vec<SourceFrame> {
+		let mut content = Vec::with_capacity(40);
+		content.extend_from_slice(&code_start.to_le_bytes());
+		content.extend_from_slice(&code_end.to_le_bytes());
+		content.extend_from_slice(&sp_crypto_hashing::blake2_256(sections));
+		let key = sp_crypto_hashing::blake2_256(&content);
 		let mut inner = self.lock();
 		if !inner.decoded_sections.contains(&key) {
-			let Ok(decoded) = DebugInfo::from_sections(dwarf) else { return Vec::new() };
-			inner.decoded_sections.insert(key, decoded, dwarf.sections.len());
+			let Ok(decoded) = DebugInfo::from_parts(code_start, code_end, sections) else {
+				return Vec::new();
+			};
+			inner.decoded_sections.insert(key, decoded, sections.len());
 		}
 		inner
 			.decoded_sections

@@ -3,6 +3,7 @@
 # artifacts (pallets/contracts/fixtures/build/): for each contract <name>,
 #   <name>.wasm        deployable module      <name>.json      ink! v5 metadata (polkadot.js)
 #   <name>.debug.wasm  the same + DWARF        <name>.contract  metadata + code (cargo-contract)
+# plus variants of the trapper built as other machines build it (only .wasm and .debug.wasm),
 # then the manifest that scripts/check-fixtures.sh (run by CI) compares against.
 #
 # Plain stable cargo, no cargo-contract and no wasm-opt: rustc's code is what Callisto runs, so
@@ -76,6 +77,37 @@ for c in "${contracts[@]}"; do
 		"debug $(stat -c %s "$out/$c.debug.wasm") B"
 	sed 's/^/    /' "$out/.$c.report"
 	rm "$out/.$c.report"
+done
+
+# The trapper as other machines build it, so tests can show that what is "the contract's own
+# code" comes from the DWARF and not from where a machine kept its files:
+#   trapper-vendored  the registry and toolchain remapped to names no path rule knows
+#   trapper-usrlocal  the official Rust image: CARGO_HOME=/usr/local/cargo, project in /usr/src
+#   trapper-release   without ink-debug: no panic messages, and LLVM may merge panic paths
+# Each variant: its features, and what the project root, CARGO_HOME and sysroot are remapped to.
+declare -A variant_features=([trapper-vendored]=ink-debug [trapper-usrlocal]=ink-debug [trapper-release]=)
+declare -A variant_root=([trapper-vendored]=/callisto [trapper-usrlocal]=/usr/src/callisto [trapper-release]=/callisto)
+declare -A variant_cargo=([trapper-vendored]=/deps [trapper-usrlocal]=/usr/local/cargo [trapper-release]=/cargo)
+declare -A variant_sysroot=([trapper-vendored]=/toolchain [trapper-usrlocal]=/usr/local/rustup/toolchains/stable [trapper-release]=/rustc)
+for v in trapper-vendored trapper-usrlocal trapper-release; do
+	t=$(now)
+	flags=(
+		-Clink-arg=-zstack-size=65536
+		-Clink-arg=--import-memory
+		-Ctarget-cpu=mvp
+		"--remap-path-prefix=$root=${variant_root[$v]}"
+		"--remap-path-prefix=$cargo_home=${variant_cargo[$v]}"
+		"--remap-path-prefix=$sysroot=${variant_sysroot[$v]}"
+		"--remap-path-prefix=$fixtures_target=/target"
+	)
+	# Its own target dir: other flags would rebuild every dependency in the main one each time.
+	RUSTFLAGS="${flags[*]}" CARGO_TARGET_DIR=$fixtures_target/$v cargo rustc -q --locked \
+		--release --target wasm32v1-none --no-default-features \
+		--features "${variant_features[$v]}" -p trapper --lib --crate-type cdylib
+	"$post" "$fixtures_target/$v/wasm32v1-none/release/trapper.wasm" \
+		--out "$out/$v.wasm" --debug-out "$out/$v.debug.wasm" >/dev/null
+	say "$v: $(since "$t"); wasm $(stat -c %s "$out/$v.wasm") B," \
+		"debug $(stat -c %s "$out/$v.debug.wasm") B"
 done
 
 "$root/scripts/check-fixtures.sh" --write

@@ -1,19 +1,22 @@
 //! What the trace RPCs return: call frames in geth's `callTracer` shape where it fits, plus what
 //! a Wasm contract developer needs (code hash, trap with its source backtrace, host calls,
 //! storage writes, events), and the dry runs' results.
+//!
+//! The RPC serialises these and `callisto trace` deserialises the same types, so a field renamed
+//! here changes both sides at once.
 
+use callisto_debug_info::SourcePosition;
 use callisto_runtime::BlockNumber;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sp_core::H256;
 use sp_runtime::Weight;
 
 /// One frame of a call tree, as JSON.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct CallFrame {
-	/// `CALL`, `DELEGATECALL` or `CREATE`.
 	#[serde(rename = "type")]
-	pub kind: &'static str,
+	pub kind: FrameKind,
 	/// The caller (SS58).
 	pub from: String,
 	/// The contract (SS58); for `CREATE`, the new contract.
@@ -42,8 +45,29 @@ pub struct CallFrame {
 	pub dropped_records: Option<u32>,
 }
 
+/// What made a frame, by geth's `callTracer` names.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum FrameKind {
+	Call,
+	/// A frame running another contract's code in the caller's storage.
+	DelegateCall,
+	/// An instantiation.
+	Create,
+}
+
+impl FrameKind {
+	pub fn name(self) -> &'static str {
+		match self {
+			Self::Call => "CALL",
+			Self::DelegateCall => "DELEGATECALL",
+			Self::Create => "CREATE",
+		}
+	}
+}
+
 /// A trap: what happened, where in the source, and the backtrace it was located from.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct TrapJson {
 	pub kind: String,
@@ -55,7 +79,7 @@ pub struct TrapJson {
 	pub backtrace: Vec<BacktraceJson>,
 }
 
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct LocationJson {
 	pub file: Option<String>,
@@ -64,7 +88,7 @@ pub struct LocationJson {
 	pub function: Option<String>,
 }
 
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct BacktraceJson {
 	/// Offset in the contract's module.
@@ -81,7 +105,29 @@ pub struct BacktraceJson {
 	pub inlined: Option<bool>,
 }
 
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+impl LocationJson {
+	pub fn position(&self) -> SourcePosition<'_> {
+		SourcePosition {
+			file: self.file.as_deref(),
+			line: self.line,
+			column: self.column,
+			function: self.function.as_deref(),
+		}
+	}
+}
+
+impl BacktraceJson {
+	pub fn position(&self) -> SourcePosition<'_> {
+		SourcePosition {
+			file: self.file.as_deref(),
+			line: self.line,
+			column: self.column,
+			function: self.function.as_deref(),
+		}
+	}
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct HostCallJson {
 	/// `module::name`, e.g. `seal1::get_storage`.
@@ -100,7 +146,7 @@ pub struct HostCallJson {
 	pub call_site: BacktraceJson,
 }
 
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct StorageJson {
 	pub key: String,
@@ -110,7 +156,7 @@ pub struct StorageJson {
 	pub new: Option<String>,
 }
 
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct EventJson {
 	pub topics: Vec<String>,
@@ -118,7 +164,7 @@ pub struct EventJson {
 }
 
 /// `contracts_traceBlock`'s result.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct BlockTrace {
 	pub block_hash: H256,
@@ -127,7 +173,7 @@ pub struct BlockTrace {
 	pub extrinsics: Vec<ExtrinsicEntry>,
 }
 
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ExtrinsicEntry {
 	pub index: u32,
@@ -135,7 +181,7 @@ pub struct ExtrinsicEntry {
 }
 
 /// `contracts_traceExtrinsic`'s result: the top frame, and where it ran.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ExtrinsicTrace {
 	pub block_hash: H256,
@@ -146,7 +192,7 @@ pub struct ExtrinsicTrace {
 }
 
 /// `contracts_traceCall` / `contracts_traceInstantiate`'s result.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct DryRunTrace {
 	/// What `ContractsApi` returned.
@@ -155,7 +201,7 @@ pub struct DryRunTrace {
 	pub trace: Option<CallFrame>,
 }
 
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct DryRunResult {
 	pub gas_consumed: WeightJson,
@@ -166,7 +212,7 @@ pub struct DryRunResult {
 	pub result: OutcomeJson,
 }
 
-#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct WeightJson {
 	pub ref_time: u64,
@@ -180,7 +226,7 @@ impl From<Weight> for WeightJson {
 }
 
 /// `{"charge": "0x…"}` or `{"refund": "0x…"}`.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub enum DepositJson {
 	Charge(String),
@@ -188,14 +234,14 @@ pub enum DepositJson {
 }
 
 /// `{"ok": {...}}` or `{"err": "Contracts::ContractTrapped"}`.
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub enum OutcomeJson {
 	Ok(ReturnJson),
 	Err(String),
 }
 
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ReturnJson {
 	pub flags: u32,

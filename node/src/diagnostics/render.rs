@@ -95,9 +95,9 @@ pub fn render_frame(frame: &CallTrace, debug_info: &DebugInfoStore) -> CallFrame
 	};
 	CallFrame {
 		kind: match frame.kind {
-			CallKind::Call => "CALL",
-			CallKind::DelegateCall => "DELEGATECALL",
-			CallKind::Instantiate => "CREATE",
+			CallKind::Call => FrameKind::Call,
+			CallKind::DelegateCall => FrameKind::DelegateCall,
+			CallKind::Instantiate => FrameKind::Create,
 		},
 		from: account(&frame.from),
 		to: account(&frame.to),

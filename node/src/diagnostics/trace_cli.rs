@@ -1,23 +1,26 @@
 //! `callisto trace <block> <index>`: a transaction's contract call tree in the terminal.
 //!
-//! Asks a running node for `contracts_traceExtrinsic` and draws the frames as a tree: each
-//! frame's kind, caller and contract, selector, gas and outcome; a trap's kind, message and
-//! source backtrace; the host calls, storage writes and events under it, with the frames a host
-//! call created right after that call. The request is one JSON-RPC POST over plain HTTP/1.1
-//! (the node serves HTTP on its WebSocket port), written by hand: a 60-line client is cheaper
-//! than an HTTP stack in a binary that already builds a thousand crates.
+//! Asks a running node for `contracts_traceExtrinsic` through jsonrpsee's HTTP client (the node
+//! serves HTTP on its WebSocket port), reads the answer into the same typed frames the RPC
+//! serialises ([`super::frames`]), and draws them as a tree: each frame's kind, caller and
+//! contract, selector, gas and outcome; a trap's kind, message and source backtrace; the host
+//! calls, storage writes and events under it, with the frames a host call created right after
+//! that call. Source positions are written by [`callisto_debug_info::SourcePosition`], as in the
+//! node's log.
 
+use super::frames::{BacktraceJson, CallFrame, ExtrinsicTrace, HostCallJson, TrapJson};
+use jsonrpsee::core::{client::ClientT, rpc_params, ClientError};
+use jsonrpsee_http_client::HttpClientBuilder;
 use serde_json::Value;
-use std::{
-	io::{IsTerminal, Read, Write},
-	net::{TcpStream, ToSocketAddrs},
-	time::Duration,
-};
+use std::{io::IsTerminal, time::Duration};
 
 use crate::progress::Progress;
 
 /// Host calls shown per frame unless `--all-host-calls`.
 const HOST_CALLS_SHOWN: usize = 50;
+
+/// How long the node may take: tracing executes the whole block again.
+const TRACE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Print the contract call tree of one extrinsic, from a running node.
 #[derive(Debug, clap::Args)]
@@ -48,18 +51,18 @@ impl TraceCmd {
 			Ok(number) => Value::from(number),
 			Err(_) => Value::from(self.block.clone()),
 		};
-		let params = Value::Array(vec![block, Value::from(self.index)]);
 		let trace = {
 			// The node executes the whole block again, which takes a while for a big one.
 			let _progress = Progress::start(format!(
 				"tracing extrinsic {} of block {} (re-executing the block)",
 				self.index, self.block
 			));
-			rpc_call(&self.url, "contracts_traceExtrinsic", params)?
+			trace_extrinsic(&self.url, block, self.index)?
 		};
 		let text = if self.json {
 			serde_json::to_string_pretty(&trace).expect("a JSON value always serialises; qed")
 		} else {
+			let trace = typed(trace, &self.url)?;
 			let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
 			render(&trace, Style { colour }, self.all_host_calls)
 		};
@@ -69,182 +72,73 @@ impl TraceCmd {
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON-RPC over HTTP.
+// Asking the node.
 
-/// Where to connect, from a `ws://` or `http://` URL.
-#[derive(Debug, PartialEq, Eq)]
-struct Endpoint {
-	/// `host:port`, for the `Host` header.
-	authority: String,
-	host: String,
-	port: u16,
-	path: String,
-}
-
-fn endpoint(url: &str) -> Result<Endpoint, String> {
-	let rest =
-		url.strip_prefix("ws://").or_else(|| url.strip_prefix("http://")).ok_or_else(|| {
-			if url.starts_with("wss://") || url.starts_with("https://") {
-				format!(
-					"`{url}`: TLS is not supported; give the node's plain ws:// or http:// address"
-				)
-			} else {
-				format!("`{url}` is not a node address; use e.g. ws://127.0.0.1:9944")
-			}
-		})?;
-	let (authority, path) = match rest.find('/') {
-		Some(slash) => (&rest[..slash], &rest[slash..]),
-		None => (rest, "/"),
-	};
-	let (host, port) = match authority.rsplit_once(':') {
-		// `[::1]:9944`, `127.0.0.1:9944`, `localhost:9944`
-		Some((host, port)) if !host.contains(':') || host.ends_with(']') => {
-			let port = port.parse().map_err(|_| format!("`{url}`: `{port}` is not a port"))?;
-			(host.trim_start_matches('[').trim_end_matches(']'), port)
-		}
-		_ => (authority.trim_start_matches('[').trim_end_matches(']'), 80),
-	};
-	if host.is_empty() {
-		return Err(format!("`{url}` names no host; use e.g. ws://127.0.0.1:9944"));
+/// The HTTP address of the node's RPC server, from the `ws://` or `http://` URL a user gives.
+fn http_url(url: &str) -> Result<String, String> {
+	if let Some(rest) = url.strip_prefix("ws://") {
+		return Ok(format!("http://{rest}"));
 	}
-	Ok(Endpoint {
-		authority: authority.to_string(),
-		host: host.to_string(),
-		port,
-		path: path.to_string(),
-	})
+	if url.starts_with("http://") {
+		return Ok(url.to_string());
+	}
+	if url.starts_with("wss://") || url.starts_with("https://") {
+		return Err(format!(
+			"`{url}`: TLS is not supported; give the node's plain ws:// or http:// address"
+		));
+	}
+	Err(format!("`{url}` is not a node address; use e.g. ws://127.0.0.1:9944"))
 }
 
-/// Calls `method` and returns its result, or a message saying what went wrong.
-fn rpc_call(url: &str, method: &str, params: Value) -> Result<Value, String> {
-	let endpoint = endpoint(url)?;
-	let unreachable = |e: &dyn std::fmt::Display| {
-		format!(
+/// `contracts_traceExtrinsic(block, index)` as the node answered it.
+fn trace_extrinsic(url: &str, block: Value, index: u32) -> Result<Value, String> {
+	let method = "contracts_traceExtrinsic";
+	let client = HttpClientBuilder::default()
+		.request_timeout(TRACE_TIMEOUT)
+		.max_response_size(u32::MAX)
+		.build(http_url(url)?)
+		.map_err(|e| {
+			format!("`{url}` is not a node address ({e}); use e.g. ws://127.0.0.1:9944")
+		})?;
+	let runtime = tokio::runtime::Builder::new_current_thread()
+		.enable_all()
+		.build()
+		.map_err(|e| format!("cannot start the RPC client: {e}"))?;
+	runtime
+		.block_on(client.request::<Value, _>(method, rpc_params![block, index]))
+		.map_err(|e| client_error(url, method, e))
+}
+
+/// What went wrong, for a user who may not have started the node.
+fn client_error(url: &str, method: &str, error: ClientError) -> String {
+	match error {
+		ClientError::Call(error) if error.code() == -32601 => {
+			format!("the node at {url} has no {method}: is it a recent Callisto node?")
+		}
+		ClientError::Call(error) => format!("{} (error {})", error.message(), error.code()),
+		ClientError::Transport(e) => format!(
 			"cannot reach a node at {url} ({e}). Is `callisto` running? Start it with \
 			 `callisto --dev` (./scripts/run-node.sh in the repository), or point --url at it."
+		),
+		ClientError::RequestTimeout => {
+			format!("the node at {url} did not answer within {} s", TRACE_TIMEOUT.as_secs())
+		}
+		ClientError::ParseError(e) => {
+			format!("the node at {url} answered something that is not JSON-RPC ({e})")
+		}
+		other => format!("the node at {url}: {other}"),
+	}
+}
+
+/// The answer as the typed frames the RPC serialised; a clear error if this CLI and the node
+/// disagree about their shape (a different version on either side).
+fn typed(trace: Value, url: &str) -> Result<ExtrinsicTrace, String> {
+	serde_json::from_value(trace).map_err(|e| {
+		format!(
+			"the node at {url} answered a trace this `callisto` cannot read ({e}): are the node \
+			 and this command the same version? `--json` prints the answer as it is."
 		)
-	};
-	let addresses = (endpoint.host.as_str(), endpoint.port)
-		.to_socket_addrs()
-		.map_err(|e| unreachable(&e))?
-		.collect::<Vec<_>>();
-	let mut last_error = None;
-	let mut stream = None;
-	for address in addresses {
-		match TcpStream::connect_timeout(&address, Duration::from_secs(5)) {
-			Ok(s) => {
-				stream = Some(s);
-				break;
-			}
-			Err(e) => last_error = Some(e),
-		}
-	}
-	let mut stream = stream.ok_or_else(|| match last_error {
-		Some(e) => unreachable(&e),
-		None => unreachable(&"the host has no address"),
-	})?;
-	// Tracing executes the block again; a big block takes a while.
-	let _ = stream.set_read_timeout(Some(Duration::from_secs(300)));
-
-	let body = serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params })
-		.to_string();
-	let request = format!(
-		"POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: \
-		 application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-		endpoint.path,
-		endpoint.authority,
-		body.len()
-	);
-	stream.write_all(request.as_bytes()).map_err(|e| unreachable(&e))?;
-	let response = read_response(&mut stream)
-		.map_err(|e| format!("the node at {url} did not answer ({e})"))?;
-	let body = http_body(&response).map_err(|e| format!("the node at {url} answered {e}"))?;
-
-	let reply: Value = serde_json::from_slice(&body)
-		.map_err(|e| format!("the node at {url} answered something that is not JSON-RPC ({e})"))?;
-	if let Some(error) = reply.get("error") {
-		let code = error.get("code").and_then(Value::as_i64).unwrap_or_default();
-		let message = error.get("message").and_then(Value::as_str).unwrap_or("no message");
-		return Err(if code == -32601 {
-			format!("the node at {url} has no {method}: is it a recent Callisto node?")
-		} else {
-			format!("{message} (error {code})")
-		});
-	}
-	reply.get("result").cloned().ok_or_else(|| format!("the node at {url} returned no result"))
-}
-
-/// Reads until the response is complete: by its length or last chunk, or until the server
-/// closes the connection (we asked it to), whichever comes first.
-fn read_response(stream: &mut impl Read) -> std::io::Result<Vec<u8>> {
-	let mut response = Vec::new();
-	let mut buffer = [0; 16 * 1024];
-	loop {
-		let n = stream.read(&mut buffer)?;
-		if n == 0 {
-			return Ok(response);
-		}
-		response.extend_from_slice(&buffer[..n]);
-		if response_complete(&response) {
-			return Ok(response);
-		}
-	}
-}
-
-fn response_complete(response: &[u8]) -> bool {
-	let Some(split) = response.windows(4).position(|w| w == b"\r\n\r\n") else { return false };
-	let body = &response[split + 4..];
-	for line in String::from_utf8_lossy(&response[..split]).lines().skip(1) {
-		let Some((name, value)) = line.split_once(':') else { continue };
-		if name.trim().eq_ignore_ascii_case("content-length") {
-			return value.trim().parse::<usize>().is_ok_and(|length| body.len() >= length);
-		}
-		if name.trim().eq_ignore_ascii_case("transfer-encoding")
-			&& value.to_ascii_lowercase().contains("chunked")
-		{
-			return dechunk(body).is_some();
-		}
-	}
-	false
-}
-
-/// The body of an HTTP/1.1 response, de-chunked; an error for a status other than 200.
-fn http_body(response: &[u8]) -> Result<Vec<u8>, String> {
-	let split =
-		response.windows(4).position(|w| w == b"\r\n\r\n").ok_or("an incomplete HTTP response")?;
-	let head = String::from_utf8_lossy(&response[..split]);
-	let body = &response[split + 4..];
-	let mut lines = head.lines();
-	let status = lines.next().unwrap_or_default();
-	if status.split_whitespace().nth(1) != Some("200") {
-		return Err(format!("`{status}`: {}", String::from_utf8_lossy(body).trim()));
-	}
-	let chunked = lines.any(|line| {
-		line.split_once(':').is_some_and(|(name, value)| {
-			name.trim().eq_ignore_ascii_case("transfer-encoding")
-				&& value.to_ascii_lowercase().contains("chunked")
-		})
-	});
-	if chunked {
-		dechunk(body).ok_or_else(|| "a malformed chunked body".to_string())
-	} else {
-		Ok(body.to_vec())
-	}
-}
-
-fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
-	let mut out = Vec::new();
-	loop {
-		let line_end = body.windows(2).position(|w| w == b"\r\n")?;
-		let size_text = std::str::from_utf8(&body[..line_end]).ok()?;
-		let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-		body = &body[line_end + 2..];
-		if size == 0 {
-			return Some(out);
-		}
-		out.extend_from_slice(body.get(..size)?);
-		body = body.get(size + 2..)?;
-	}
+	})
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,33 +181,31 @@ impl Style {
 /// Something drawn under a frame: lines of text, or a nested frame.
 enum Item<'a> {
 	Text(Vec<String>),
-	Frame(&'a Value),
+	Frame(&'a CallFrame),
 }
 
 /// The whole tree of a `contracts_traceExtrinsic` result.
-fn render(trace: &Value, style: Style, all_host_calls: bool) -> String {
+fn render(trace: &ExtrinsicTrace, style: Style, all_host_calls: bool) -> String {
 	let mut out = String::new();
-	let number = trace.get("blockNumber").and_then(Value::as_u64);
-	let hash = trace.get("blockHash").and_then(Value::as_str).unwrap_or("?");
-	let index = trace.get("extrinsicIndex").and_then(Value::as_u64);
-	if let (Some(number), Some(index)) = (number, index) {
-		out.push_str(&style.dim(&format!("block #{number} ({hash}), extrinsic {index}")));
-		out.push('\n');
-	}
-	if let Some(dropped) = trace.get("droppedRecords").and_then(Value::as_u64) {
+	out.push_str(&style.dim(&format!(
+		"block #{} ({:?}), extrinsic {}",
+		trace.block_number, trace.block_hash, trace.extrinsic_index
+	)));
+	out.push('\n');
+	if let Some(dropped) = trace.frame.dropped_records {
 		out.push_str(&style.yellow(&format!(
 			"the trace was full: {dropped} host calls or storage writes are not shown"
 		)));
 		out.push('\n');
 	}
-	draw_frame(&mut out, trace, "", "", style, all_host_calls);
+	draw_frame(&mut out, &trace.frame, "", "", style, all_host_calls);
 	out.truncate(out.trim_end().len());
 	out
 }
 
 fn draw_frame(
 	out: &mut String,
-	frame: &Value,
+	frame: &CallFrame,
 	first: &str,
 	rest: &str,
 	style: Style,
@@ -342,33 +234,28 @@ fn draw_frame(
 	}
 }
 
-fn str_field<'a>(value: &'a Value, key: &str) -> &'a str {
-	value.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
 /// `TYPE from → to  selector  gas used / limit  outcome`.
-fn frame_line(frame: &Value, style: Style) -> String {
-	let kind = str_field(frame, "type");
-	let selector = match str_field(frame, "input").strip_prefix("0x") {
+fn frame_line(frame: &CallFrame, style: Style) -> String {
+	let selector = match frame.input.strip_prefix("0x") {
 		Some(hex) if hex.len() >= 8 => format!("0x{}", &hex[..8]),
 		_ => "(no selector)".to_string(),
 	};
 	let gas = format!(
 		"gas {} / {}",
-		group(parse_quantity(str_field(frame, "gasUsed"))),
-		group(parse_quantity(str_field(frame, "gas")))
+		group(parse_quantity(&frame.gas_used)),
+		group(parse_quantity(&frame.gas))
 	);
-	let value = parse_quantity(str_field(frame, "value"));
+	let value = parse_quantity(&frame.value);
 	let value = if value > 0 { format!("  value {}", group(value)) } else { String::new() };
-	let outcome = match frame.get("error").and_then(Value::as_str) {
+	let outcome = match &frame.error {
 		Some(error) => style.red(error),
 		None => style.green("ok"),
 	};
 	format!(
 		"{} {} → {}  {}  {}{}  {}",
-		style.bold(&style.cyan(kind)),
-		short_account(str_field(frame, "from")),
-		short_account(str_field(frame, "to")),
+		style.bold(&style.cyan(frame.kind.name())),
+		short_account(&frame.from),
+		short_account(&frame.to),
 		selector,
 		style.dim(&gas),
 		value,
@@ -378,26 +265,18 @@ fn frame_line(frame: &Value, style: Style) -> String {
 
 /// What goes under a frame: its trap, its host calls with the frames they created right after
 /// them, frames no host call claims, storage writes, events.
-fn frame_items<'a>(frame: &'a Value, style: Style, all_host_calls: bool) -> Vec<Item<'a>> {
-	let array = |key: &str| -> &'a [Value] {
-		frame.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
-	};
-	let calls = array("calls");
+fn frame_items(frame: &CallFrame, style: Style, all_host_calls: bool) -> Vec<Item<'_>> {
+	let calls = &frame.calls;
 	let mut items = Vec::new();
-	if let Some(trap) = frame.get("trap") {
+	if let Some(trap) = &frame.trap {
 		items.push(Item::Text(trap_lines(trap, style)));
 	}
 
 	let mut placed = vec![false; calls.len()];
-	let host_calls = array("hostCalls");
-	let shown = if all_host_calls { host_calls.len() } else { HOST_CALLS_SHOWN };
+	let shown = if all_host_calls { frame.host_calls.len() } else { HOST_CALLS_SHOWN };
 	let mut hidden = 0;
-	for (i, call) in host_calls.iter().enumerate() {
-		let nested = call
-			.get("call")
-			.and_then(Value::as_u64)
-			.and_then(|n| usize::try_from(n).ok())
-			.filter(|n| *n < calls.len());
+	for (i, call) in frame.host_calls.iter().enumerate() {
+		let nested = call.call.and_then(|n| usize::try_from(n).ok()).filter(|n| *n < calls.len());
 		// A host call that created a frame is always shown, so the frame has its context.
 		if i < shown || nested.is_some() {
 			items.push(Item::Text(vec![style.dim(&host_call_line(call))]));
@@ -419,109 +298,80 @@ fn frame_items<'a>(frame: &'a Value, style: Style, all_host_calls: bool) -> Vec<
 			items.push(Item::Frame(call));
 		}
 	}
-	for change in array("storage") {
-		let show = |key: &str| match change.get(key).and_then(Value::as_str) {
+	for change in &frame.storage {
+		let show = |value: &Option<String>| match value {
 			Some(value) => abbreviate(value, 42),
 			None => "(none)".to_string(),
 		};
 		items.push(Item::Text(vec![format!(
 			"{} {}: {} → {}",
 			style.yellow("storage"),
-			abbreviate(str_field(change, "key"), 42),
-			show("old"),
-			show("new")
+			abbreviate(&change.key, 42),
+			show(&change.old),
+			show(&change.new)
 		)]));
 	}
-	for event in array("events") {
-		let topics = event
-			.get("topics")
-			.and_then(Value::as_array)
-			.map(|topics| {
-				topics.iter().filter_map(Value::as_str).map(|t| abbreviate(t, 18)).collect()
-			})
-			.unwrap_or_else(Vec::<String>::new);
+	for event in &frame.events {
+		let topics: Vec<String> = event.topics.iter().map(|t| abbreviate(t, 18)).collect();
 		items.push(Item::Text(vec![format!(
 			"{} [{}] {}",
 			style.cyan("event"),
 			topics.join(", "),
-			abbreviate(str_field(event, "data"), 42)
+			abbreviate(&event.data, 42)
 		)]));
 	}
 	items
 }
 
 /// `trap Kind: message`, where it is, and the backtrace.
-fn trap_lines(trap: &Value, style: Style) -> Vec<String> {
-	let kind = str_field(trap, "kind");
-	let message = str_field(trap, "message");
-	let mut lines = vec![if message.is_empty() {
-		style.red(&format!("trap {kind}"))
+fn trap_lines(trap: &TrapJson, style: Style) -> Vec<String> {
+	let mut lines = vec![if trap.message.is_empty() {
+		style.red(&format!("trap {}", trap.kind))
 	} else {
-		style.red(&format!("trap {kind}: {message}"))
+		style.red(&format!("trap {}: {}", trap.kind, trap.message))
 	}];
-	match trap.get("location").filter(|l| !l.is_null()) {
-		Some(location) => lines.push(format!(
-			"  at {}{}",
-			style.yellow(&source_position(location)),
-			function_suffix(location)
-		)),
+	match &trap.location {
+		Some(location) => {
+			lines.push(format!("  at {}", style.yellow(&location.position().to_string())))
+		}
 		None => lines.push(style.dim(
 			"  (no source location: upload the contract's debug build with upload_code, or give \
 			 it to this node with contracts_registerDebugInfo)",
 		)),
 	}
-	let backtrace = trap.get("backtrace").and_then(Value::as_array);
-	if let Some(backtrace) = backtrace.filter(|b| !b.is_empty()) {
+	if !trap.backtrace.is_empty() {
 		lines.push(style.dim("  backtrace:"));
-		for entry in backtrace {
-			let offset = entry.get("offset").and_then(Value::as_u64).unwrap_or_default();
-			let place = if entry.get("file").is_some() {
-				format!(" {}{}", source_position(entry), function_suffix(entry))
-			} else {
-				function_suffix(entry)
-			};
-			lines.push(format!("    {}{place}", style.dim(&format!("{offset:#08x}"))));
+		for entry in &trap.backtrace {
+			lines.push(format!(
+				"    {}{}",
+				style.dim(&format!("{:#08x}", entry.offset)),
+				place(entry)
+			));
 		}
 	}
 	lines
 }
 
-/// `file:line:column`, as far as known.
-fn source_position(location: &Value) -> String {
-	let mut text = str_field(location, "file").to_string();
-	if let Some(line) = location.get("line").and_then(Value::as_u64) {
-		text.push_str(&format!(":{line}"));
-		if let Some(column) = location.get("column").and_then(Value::as_u64) {
-			text.push_str(&format!(":{column}"));
-		}
-	}
-	text
-}
-
-fn function_suffix(location: &Value) -> String {
-	match location.get("function").and_then(Value::as_str) {
-		Some(function) => format!(" in {function}"),
-		None => String::new(),
+/// ` file:line:column in function` of a backtrace entry, or nothing without debug info.
+fn place(entry: &BacktraceJson) -> String {
+	if entry.file.is_none() && entry.function.is_none() {
+		String::new()
+	} else {
+		format!(" {}", entry.position())
 	}
 }
 
 /// `seal1::get_storage(1, 2, 3) → 0`, then where the contract made the call if known
 /// (`  at trapper/lib.rs:31`: the last two path components are enough to find it).
-fn host_call_line(call: &Value) -> String {
-	let args = call
-		.get("args")
-		.and_then(Value::as_array)
-		.map(|args| args.iter().map(Value::to_string).collect::<Vec<_>>().join(", "))
-		.unwrap_or_default();
-	let result = match (call.get("stopped").and_then(Value::as_str), call.get("result")) {
+fn host_call_line(call: &HostCallJson) -> String {
+	let args = call.args.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+	let result = match (&call.stopped, call.result) {
 		(Some(why), _) => format!("stopped: {why}"),
-		(None, Some(Value::Number(n))) => n.to_string(),
-		_ => "()".to_string(),
+		(None, Some(n)) => n.to_string(),
+		(None, None) => "()".to_string(),
 	};
-	let site = call.get("callSite");
-	let file = site.and_then(|s| s.get("file")).and_then(Value::as_str);
-	let line = site.and_then(|s| s.get("line")).and_then(Value::as_u64);
-	let at = match (file, line) {
+	let site = &call.call_site;
+	let at = match (&site.file, site.line) {
 		(Some(file), Some(line)) => {
 			let short: Vec<&str> = file.rsplit('/').take(2).collect();
 			let short: Vec<&str> = short.into_iter().rev().collect();
@@ -529,7 +379,7 @@ fn host_call_line(call: &Value) -> String {
 		}
 		_ => String::new(),
 	};
-	format!("{}({args}) → {result}{at}", str_field(call, "name"))
+	format!("{}({args}) → {result}{at}", call.name)
 }
 
 fn parse_quantity(text: &str) -> u128 {
@@ -570,172 +420,182 @@ fn abbreviate(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-	use super::*;
-	use serde_json::json;
+	use super::{super::frames::*, *};
+	use jsonrpsee::{
+		server::{RpcModule, Server},
+		types::ErrorObjectOwned,
+	};
+	use sp_core::H256;
 
 	#[test]
-	fn urls_become_endpoints() {
-		assert_eq!(
-			endpoint("ws://127.0.0.1:9944").unwrap(),
-			Endpoint {
-				authority: "127.0.0.1:9944".into(),
-				host: "127.0.0.1".into(),
-				port: 9944,
-				path: "/".into()
-			}
-		);
-		let v6 = endpoint("http://[::1]:9000/rpc").unwrap();
-		assert_eq!((v6.host.as_str(), v6.port, v6.path.as_str()), ("::1", 9000, "/rpc"));
-		assert_eq!(endpoint("ws://localhost").unwrap().port, 80);
-		assert!(endpoint("wss://example.com").unwrap_err().contains("TLS"));
-		assert!(endpoint("127.0.0.1:9944").unwrap_err().contains("ws://127.0.0.1:9944"));
-		assert!(endpoint("ws://host:port").unwrap_err().contains("not a port"));
-	}
-
-	#[test]
-	fn http_bodies_plain_and_chunked() {
-		let plain = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}";
-		assert_eq!(http_body(plain).unwrap(), b"{}");
-		let chunked =
-			b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n";
-		assert_eq!(http_body(chunked).unwrap(), b"{\"a\":1}");
-		let refused = b"HTTP/1.1 403 Forbidden\r\n\r\nHost denied";
-		assert!(http_body(refused).unwrap_err().contains("403 Forbidden"));
-		assert!(http_body(b"HTTP/1.1 200").is_err());
-
-		// A response is complete by its length or its last chunk, not only when the server
-		// closes the connection.
-		assert!(response_complete(plain));
-		assert!(!response_complete(&plain[..plain.len() - 1]));
-		assert!(response_complete(chunked));
-		assert!(!response_complete(&chunked[..chunked.len() - 3]));
-		assert!(!response_complete(b"HTTP/1.1 200 OK\r\ncontent-len"));
+	fn urls_become_http_addresses() {
+		assert_eq!(http_url("ws://127.0.0.1:9944").unwrap(), "http://127.0.0.1:9944");
+		assert_eq!(http_url("http://[::1]:9000/rpc").unwrap(), "http://[::1]:9000/rpc");
+		assert!(http_url("wss://example.com").unwrap_err().contains("TLS"));
+		assert!(http_url("127.0.0.1:9944").unwrap_err().contains("ws://127.0.0.1:9944"));
+		assert!(trace_extrinsic("ws://host:port", 1.into(), 1)
+			.unwrap_err()
+			.contains("not a node address"));
 	}
 
 	#[test]
 	fn an_unreachable_node_is_a_clear_error() {
 		// Port 1 on localhost: nothing listens there.
-		let error =
-			rpc_call("ws://127.0.0.1:1", "contracts_traceExtrinsic", json!([1, 1])).unwrap_err();
+		let error = trace_extrinsic("ws://127.0.0.1:1", 1.into(), 1).unwrap_err();
 		assert!(error.contains("cannot reach a node at ws://127.0.0.1:1"), "{error}");
 		assert!(error.contains("Is `callisto` running?"), "{error}");
 	}
 
-	/// Serves one connection with `response` and returns the request it received.
-	fn serve_once(response: &'static str) -> (String, std::thread::JoinHandle<String>) {
-		let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-		let url = format!("ws://{}", listener.local_addr().unwrap());
-		let server = std::thread::spawn(move || {
-			let (mut stream, _) = listener.accept().unwrap();
-			let mut request = Vec::new();
-			let mut buffer = [0; 4096];
-			// The request is small: read until its body (after the blank line) is complete.
-			loop {
-				let n = stream.read(&mut buffer).unwrap();
-				request.extend_from_slice(&buffer[..n]);
-				let text = String::from_utf8_lossy(&request);
-				if let Some((head, body)) = text.split_once("\r\n\r\n") {
-					let length = head
-						.lines()
-						.find_map(|l| l.strip_prefix("Content-Length: "))
-						.and_then(|l| l.parse::<usize>().ok())
-						.unwrap();
-					if body.len() >= length {
-						break;
-					}
-				}
-			}
-			stream.write_all(response.as_bytes()).unwrap();
-			String::from_utf8(request).unwrap()
+	fn site(offset: u32) -> BacktraceJson {
+		BacktraceJson {
+			offset,
+			function: None,
+			file: None,
+			line: None,
+			column: None,
+			inlined: None,
+		}
+	}
+
+	fn frame(kind: FrameKind, error: Option<&str>, calls: Vec<CallFrame>) -> CallFrame {
+		CallFrame {
+			kind,
+			from: "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY".into(),
+			to: "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty".into(),
+			value: "0x0".into(),
+			gas: "0xba43b7400".into(),
+			gas_used: "0x12d687".into(),
+			input: "0x633aa5510102".into(),
+			output: "0x".into(),
+			error: error.map(Into::into),
+			code_hash: "0x11".into(),
+			trap: None,
+			host_calls: vec![],
+			storage: vec![],
+			events: vec![],
+			calls,
+			dropped_records: None,
+		}
+	}
+
+	fn host_call(name: &str, args: Vec<i64>, result: Option<i64>) -> HostCallJson {
+		HostCallJson {
+			name: name.into(),
+			args,
+			result,
+			stopped: None,
+			call: None,
+			call_site: site(0),
+		}
+	}
+
+	/// A trace with a nested trapped frame, host calls (one that created a frame, one that
+	/// ended the contract), and a storage write.
+	fn sample() -> ExtrinsicTrace {
+		let mut child = frame(FrameKind::Call, Some("trapped: DivisionByZero"), vec![]);
+		child.trap = Some(TrapJson {
+			kind: "DivisionByZero".into(),
+			message: String::new(),
+			location: Some(LocationJson {
+				file: Some("/src/lib.rs".into()),
+				line: Some(70),
+				column: Some(13),
+				function: Some("divide".into()),
+			}),
+			backtrace: vec![
+				BacktraceJson {
+					offset: 4660,
+					function: Some("divide".into()),
+					file: Some("/src/lib.rs".into()),
+					line: Some(70),
+					column: Some(13),
+					inlined: Some(false),
+				},
+				site(5000),
+			],
 		});
-		(url, server)
+		child.host_calls = vec![host_call("seal0::input", vec![1, 2], None)];
+		let mut root =
+			frame(FrameKind::Call, None, vec![child, frame(FrameKind::DelegateCall, None, vec![])]);
+		let mut call = host_call("seal2::call", vec![0], Some(1));
+		call.call = Some(0);
+		call.call_site = BacktraceJson {
+			file: Some("/home/dev/flipper/lib.rs".into()),
+			line: Some(12),
+			..site(90)
+		};
+		let mut stop = host_call("seal0::seal_return", vec![0, 1, 2], None);
+		stop.stopped = Some("return".into());
+		root.host_calls = vec![call, stop];
+		root.storage =
+			vec![StorageJson { key: "0x00000000".into(), old: None, new: Some("0x01".into()) }];
+		ExtrinsicTrace {
+			block_hash: H256::repeat_byte(0xab),
+			block_number: 5,
+			extrinsic_index: 1,
+			frame: root,
+		}
+	}
+
+	/// Serves `contracts_traceExtrinsic` like the node: the sample for extrinsic 1, the node's
+	/// error for any other. Returns the URL; the server lives as long as `runtime`.
+	fn serve(runtime: &tokio::runtime::Runtime, with_method: bool) -> String {
+		runtime.block_on(async {
+			let server = Server::builder().build("127.0.0.1:0").await.unwrap();
+			let url = format!("ws://{}", server.local_addr().unwrap());
+			let mut module = RpcModule::new(());
+			if with_method {
+				module
+					.register_method("contracts_traceExtrinsic", |params, _, _| {
+						let (_block, index): (Value, u32) = params.parse()?;
+						if index == 1 {
+							Ok(sample())
+						} else {
+							Err(ErrorObjectOwned::owned(
+								8011,
+								format!("block #5 has 2 extrinsics; there is no {index}"),
+								None::<()>,
+							))
+						}
+					})
+					.unwrap();
+			}
+			let handle = server.start(module);
+			// The runtime outlives the test's requests; the handle only needs not to stop it.
+			std::mem::forget(handle);
+			url
+		})
 	}
 
 	#[test]
-	fn a_json_rpc_call_over_http() {
-		let (url, server) = serve_once(
-			"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 39\r\n\r\n\
-			 {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":[1,2]}",
-		);
-		assert_eq!(
-			rpc_call(&url, "contracts_traceExtrinsic", json!([7, 1])).unwrap(),
-			json!([1, 2])
-		);
-		let request = server.join().unwrap();
-		assert!(request.starts_with("POST / HTTP/1.1\r\n"), "{request}");
-		assert!(request.contains(&format!("Host: {}", url.trim_start_matches("ws://"))));
-		let body: Value = serde_json::from_str(request.split_once("\r\n\r\n").unwrap().1).unwrap();
-		assert_eq!(
-			body,
-			json!({ "jsonrpc": "2.0", "id": 1, "method": "contracts_traceExtrinsic", "params": [7, 1] })
-		);
+	fn the_cli_reads_the_frames_the_rpc_serves() {
+		let runtime = tokio::runtime::Runtime::new().unwrap();
+		let url = serve(&runtime, true);
+		let answer = trace_extrinsic(&url, 5.into(), 1).unwrap();
+		assert_eq!(typed(answer, &url).unwrap(), sample(), "the same frames on both sides");
 
-		let (url, server) = serve_once(
-			"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n49\r\n\
-			 {\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":8011,\"message\":\"no extrinsic 9\"}}\r\n0\r\n\r\n",
-		);
-		let error = rpc_call(&url, "contracts_traceExtrinsic", json!([7, 9])).unwrap_err();
-		assert_eq!(error, "no extrinsic 9 (error 8011)");
-		server.join().unwrap();
+		let error = trace_extrinsic(&url, 5.into(), 9).unwrap_err();
+		assert_eq!(error, "block #5 has 2 extrinsics; there is no 9 (error 8011)");
 
-		let (url, server) = serve_once(
-			"HTTP/1.1 200 OK\r\nContent-Length: 77\r\n\r\n\
-			 {\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32601,\"message\":\"Method not found\"}}",
-		);
-		let error = rpc_call(&url, "contracts_traceExtrinsic", json!([7, 9])).unwrap_err();
+		let url = serve(&runtime, false);
+		let error = trace_extrinsic(&url, 5.into(), 1).unwrap_err();
 		assert!(error.contains("has no contracts_traceExtrinsic"), "{error}");
-		server.join().unwrap();
 	}
 
-	fn frame(kind: &str, error: Option<&str>, calls: Vec<Value>) -> Value {
-		let mut frame = json!({
-			"type": kind,
-			"from": "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",
-			"to": "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty",
-			"value": "0x0",
-			"gas": "0xba43b7400",
-			"gasUsed": "0x12d687",
-			"input": "0x633aa5510102",
-			"output": "0x",
-			"codeHash": "0x11",
-			"hostCalls": [],
-			"storage": [],
-			"events": [],
-			"calls": calls,
-		});
-		if let Some(error) = error {
-			frame["error"] = json!(error);
-		}
-		frame
+	#[test]
+	fn an_answer_of_another_shape_is_a_clear_error() {
+		let mut answer = serde_json::to_value(sample()).unwrap();
+		answer["hostCalls"] = Value::from("renamed");
+		let error = typed(answer, "ws://x").unwrap_err();
+		assert!(error.contains("cannot read") && error.contains("--json"), "{error}");
 	}
 
 	#[test]
 	fn the_tree_shows_frames_traps_host_calls_and_storage() {
-		let mut child = frame("CALL", Some("trapped: DivisionByZero"), vec![]);
-		child["trap"] = json!({
-			"kind": "DivisionByZero",
-			"message": "",
-			"location": { "file": "/src/lib.rs", "line": 70, "column": 13, "function": "divide" },
-			"backtrace": [
-				{ "offset": 4660, "function": "divide", "file": "/src/lib.rs", "line": 70, "column": 13, "inlined": false },
-				{ "offset": 5000 },
-			],
-		});
-		child["hostCalls"] = json!([{ "name": "seal0::input", "args": [1, 2], "result": null }]);
-		let mut root = frame("CALL", None, vec![child, frame("DELEGATECALL", None, vec![])]);
-		root["hostCalls"] = json!([
-			{ "name": "seal2::call", "args": [0], "result": 1, "call": 0,
-			  "callSite": { "offset": 90, "file": "/home/dev/flipper/lib.rs", "line": 12 } },
-			{ "name": "seal0::seal_return", "args": [0, 1, 2], "result": null, "stopped": "return" },
-		]);
-		root["storage"] = json!([{ "key": "0x00000000", "old": null, "new": "0x01" }]);
-		root["blockNumber"] = json!(5);
-		root["blockHash"] = json!("0xabc");
-		root["extrinsicIndex"] = json!(1);
-
-		let text = render(&root, Style { colour: false }, false);
-		let expected = "\
-block #5 (0xabc), extrinsic 1
+		let text = render(&sample(), Style { colour: false }, false);
+		let expected = format!(
+			"\
+block #5 ({:?}), extrinsic 1
 CALL 5Grwva…GKutQY → 5FHneW…M694ty  0x633aa551  gas 1,234,567 / 50,000,000,000  ok
 ├─ seal2::call(0) → 1  at flipper/lib.rs:12
 ├─ CALL 5Grwva…GKutQY → 5FHneW…M694ty  0x633aa551  gas 1,234,567 / 50,000,000,000  trapped: DivisionByZero
@@ -747,24 +607,26 @@ CALL 5Grwva…GKutQY → 5FHneW…M694ty  0x633aa551  gas 1,234,567 / 50,000,000
 │  └─ seal0::input(1, 2) → ()
 ├─ seal0::seal_return(0, 1, 2) → stopped: return
 ├─ DELEGATECALL 5Grwva…GKutQY → 5FHneW…M694ty  0x633aa551  gas 1,234,567 / 50,000,000,000  ok
-└─ storage 0x00000000: (none) → 0x01";
+└─ storage 0x00000000: (none) → 0x01",
+			H256::repeat_byte(0xab)
+		);
 		assert_eq!(text, expected);
 
 		// Colour only when asked for.
 		assert!(!text.contains('\x1b'));
-		assert!(render(&root, Style { colour: true }, false).contains("\x1b[31m"));
+		assert!(render(&sample(), Style { colour: true }, false).contains("\x1b[31m"));
 	}
 
 	#[test]
 	fn long_host_call_lists_are_cut_unless_asked() {
-		let mut root = frame("CALL", None, vec![]);
-		root["hostCalls"] = (0..60)
-			.map(|i| json!({ "name": format!("seal0::f{i}"), "args": [], "result": i }))
-			.collect();
-		let cut = render(&root, Style { colour: false }, false);
+		let mut trace = sample();
+		trace.frame.calls.clear();
+		trace.frame.host_calls =
+			(0..60).map(|i| host_call(&format!("seal0::f{i}"), vec![], Some(i))).collect();
+		let cut = render(&trace, Style { colour: false }, false);
 		assert!(cut.contains("seal0::f49()") && !cut.contains("seal0::f50()"));
 		assert!(cut.contains("… 10 more host calls"));
-		let all = render(&root, Style { colour: false }, true);
+		let all = render(&trace, Style { colour: false }, true);
 		assert!(all.contains("seal0::f59() → 59"));
 		assert_eq!(group(0), "0");
 		assert_eq!(group(1000), "1,000");

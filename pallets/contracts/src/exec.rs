@@ -10,12 +10,14 @@
 //! termination, deposits) be tested without any Wasm.
 
 use crate::{
+	code_info::{self, CodeInfo, Determinism},
 	gas::GasMeter,
-	storage::{self, meter::Diff, ContractInfo, WriteOutcome},
+	storage::{self, meter::Diff, ContractInfo, Key, WriteOutcome},
 	transient_storage::TransientStorage,
-	wasm::{self, CodeInfo, Determinism, TrapInfo},
-	BalanceOf, CodeHash, CodeInfoOf, Config, ContractInfoOf, DebugBufferVec, Error, Event,
-	ExecReturnValue, Nonce, Origin, Pallet as Contracts, StorageDeposit, LOG_TARGET,
+	trap::{self, TrapInfo},
+	AccountIdOf, BalanceOf, CodeHash, CodeInfoOf, Config, ContractInfoOf, DebugBufferVec, Error,
+	Event, ExecReturnValue, MomentOf, Nonce, Origin, Pallet as Contracts, StorageDeposit,
+	LOG_TARGET,
 };
 use alloc::vec::Vec;
 use callisto_debug_info::trace::{capped, CallKind, CallOutcome, CallTrace};
@@ -38,9 +40,6 @@ use sp_runtime::{
 	traits::{Saturating, UniqueSaturatedInto, Zero},
 	DispatchError,
 };
-
-pub type AccountIdOf<T> = <T as frame_system::Config>::AccountId;
-pub type MomentOf<T> = <<T as Config>::Time as Time>::Moment;
 
 /// Which side of a call an error came from.
 ///
@@ -71,40 +70,6 @@ impl<E: Into<DispatchError>> From<E> for ExecError {
 
 /// The result of running a frame.
 pub type ExecResult = Result<ExecReturnValue, ExecError>;
-
-/// A contract storage key.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub enum Key {
-	/// A fixed 32-byte key (the original host API).
-	Fix([u8; 32]),
-	/// A key of up to `MaxStorageKeyLen` bytes (what ink! uses).
-	Var(Vec<u8>),
-}
-
-impl Key {
-	/// The key in the contract's child trie.
-	///
-	/// Fixed keys are hashed; variable keys are hashed and appended, so the original key can
-	/// be read back from the trie (tools list contract storage that way).
-	pub fn hash(&self) -> Vec<u8> {
-		match self {
-			Key::Fix(key) => sp_io::hashing::blake2_256(key).to_vec(),
-			Key::Var(key) => {
-				let mut hashed = sp_io::hashing::blake2_128(key).to_vec();
-				hashed.extend_from_slice(key);
-				hashed
-			}
-		}
-	}
-
-	/// A variable key, if it is not longer than `MaxStorageKeyLen`.
-	pub fn try_from_var<T: Config>(key: Vec<u8>) -> Result<Self, ()> {
-		if key.len() > T::MaxStorageKeyLen::get() as usize {
-			return Err(());
-		}
-		Ok(Key::Var(key))
-	}
-}
 
 /// The exported function a frame runs.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -634,7 +599,7 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 				(Err(_), Some((code_hash, trap))) => {
 					CallOutcome::Trapped(crate::trace::trap_record(code_hash, trap))
 				}
-				(Err(e), None) => CallOutcome::Failed { error: wasm::error_name(&e.error).into() },
+				(Err(e), None) => CallOutcome::Failed { error: trap::error_name(&e.error).into() },
 			};
 			let data = output.as_ref().map(|ret| &ret.data[..]).unwrap_or_default();
 			if let Some(tracer) = &mut self.tracer {
@@ -702,7 +667,7 @@ impl<'a, T: Config, E: Executable<T>> Stack<'a, T, E> {
 				executable.code_info(),
 			)?;
 			// The contract exists from here on; it uses its code.
-			wasm::increment_refcount::<T>(*executable.code_hash())?;
+			code_info::increment_refcount::<T>(*executable.code_hash())?;
 		}
 
 		self.initial_transfer()?;
@@ -997,9 +962,9 @@ impl<'a, T: Config, E: Executable<T>> Ext for Stack<'a, T, E> {
 		frame.nested_storage.terminate(&info, beneficiary.clone());
 		<ContractInfoOf<T>>::remove(&frame.account_id);
 		info.queue_trie_for_deletion();
-		wasm::decrement_refcount::<T>(info.code_hash);
+		code_info::decrement_refcount::<T>(info.code_hash);
 		for (code_hash, deposit) in info.delegate_dependencies() {
-			wasm::decrement_refcount::<T>(*code_hash);
+			code_info::decrement_refcount::<T>(*code_hash);
 			let frame = self.top_frame_mut();
 			let contract = frame.account_id.clone();
 			frame.nested_storage.charge_deposit(contract, StorageDeposit::Refund(*deposit));
@@ -1175,8 +1140,8 @@ impl<'a, T: Config, E: Executable<T>> Ext for Stack<'a, T, E> {
 		} else {
 			StorageDeposit::Refund(old_base.saturating_sub(new_base))
 		};
-		wasm::increment_refcount::<T>(hash)?;
-		wasm::decrement_refcount::<T>(info.code_hash);
+		code_info::increment_refcount::<T>(hash)?;
+		code_info::decrement_refcount::<T>(info.code_hash);
 		let old_code_hash = mem::replace(&mut info.code_hash, hash);
 		let contract = frame.account_id.clone();
 		frame.nested_storage.charge_deposit(contract.clone(), deposit);
@@ -1231,7 +1196,7 @@ impl<'a, T: Config, E: Executable<T>> Ext for Stack<'a, T, E> {
 		let code_info = <CodeInfoOf<T>>::get(code_hash).ok_or(<Error<T>>::CodeNotFound)?;
 		let deposit = T::CodeHashLockupDepositPercent::get().mul_ceil(code_info.deposit());
 		info.lock_delegate_dependency(code_hash, deposit)?;
-		wasm::increment_refcount::<T>(code_hash)?;
+		code_info::increment_refcount::<T>(code_hash)?;
 		let contract = frame.account_id.clone();
 		frame.nested_storage.charge_deposit(contract, StorageDeposit::Charge(deposit));
 		Ok(())
@@ -1243,7 +1208,7 @@ impl<'a, T: Config, E: Executable<T>> Ext for Stack<'a, T, E> {
 		let info =
 			frame.contract_info.get(&frame.account_id).ok_or(<Error<T>>::ContractNotFound)?;
 		let deposit = info.unlock_delegate_dependency(code_hash)?;
-		wasm::decrement_refcount::<T>(*code_hash);
+		code_info::decrement_refcount::<T>(*code_hash);
 		let contract = frame.account_id.clone();
 		frame.nested_storage.charge_deposit(contract, StorageDeposit::Refund(deposit));
 		Ok(())

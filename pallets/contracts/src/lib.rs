@@ -8,10 +8,12 @@
 //! ## Layout
 //!
 //! - [`primitives`](crate::primitives): the runtime API's wire types.
-//! - `wasm`: stored code ([`CodeInfo`](wasm::CodeInfo), upload, removal, refcounts) and the
-//!   Wasm executable on top of `sp-sandbox`: upload validation (`wasm::prepare`), the host
-//!   API defined once in `wasm::host_fns`, their costs and the per-run state
-//!   (`wasm::runtime`).
+//! - `code_info`: stored code's metadata ([`CodeInfo`](code_info::CodeInfo)), its
+//!   determinism and its reference count.
+//! - `wasm`: upload and removal of code, and the Wasm executable on top of `sp-sandbox`:
+//!   upload validation (`wasm::prepare`), the host API defined once in `wasm::host_fns`, their
+//!   costs and the per-run state (`wasm::runtime`).
+//! - `trap`: why and where a contract trapped (`ContractTrapped`'s kind and location).
 //! - `exec`: the call stack. It reaches contract code only through the
 //!   [`Executable`](exec::Executable) trait, and contract code reaches the stack only through
 //!   [`Ext`](exec::Ext), so the stack is tested with closures standing in for contracts.
@@ -32,6 +34,7 @@
 extern crate alloc;
 
 mod address;
+mod code_info;
 mod exec;
 mod failed_traps;
 mod gas;
@@ -40,6 +43,7 @@ mod schedule;
 mod storage;
 mod trace;
 mod transient_storage;
+mod trap;
 mod wasm;
 pub mod weights;
 
@@ -48,23 +52,23 @@ mod tests;
 
 pub use crate::{
 	address::{AddressGenerator, DefaultAddressGenerator},
+	code_info::Determinism,
 	exec::Frame,
 	failed_traps::DepositFailedTraps,
 	pallet::*,
 	primitives::*,
 	schedule::{InstructionWeights, Limits, Schedule},
-	wasm::{
-		Determinism, HostFnInfo, ReturnErrorCode, SourceLocation, TrapInfo, TrapKind,
-		HOST_FUNCTIONS,
-	},
+	trap::{SourceLocation, TrapInfo, TrapKind},
+	wasm::{HostFnInfo, ReturnErrorCode, HOST_FUNCTIONS},
 	weights::WeightInfo,
 };
 
 use crate::{
-	exec::{AccountIdOf, ExecError, Executable, Key, MomentOf, Stack as ExecStack},
+	code_info::CodeInfo,
+	exec::{ExecError, Executable, Stack as ExecStack},
 	gas::GasMeter,
-	storage::{meter::Meter as StorageMeter, ContractInfo, DeletionQueueManager},
-	wasm::{CodeInfo, UploadedCode},
+	storage::{meter::Meter as StorageMeter, ContractInfo, DeletionQueueManager, Key},
+	wasm::UploadedCode,
 };
 use alloc::{string::String, vec::Vec};
 use codec::{Codec, Decode, DecodeWithMemTracking, Encode, HasCompact, MaxEncodedLen};
@@ -95,6 +99,8 @@ use sp_runtime::{
 
 type CodeHash<T> = <T as frame_system::Config>::Hash;
 type TrieId = BoundedVec<u8, ConstU32<128>>;
+pub type AccountIdOf<T> = <T as frame_system::Config>::AccountId;
+pub type MomentOf<T> = <<T as Config>::Time as frame_support::traits::Time>::Moment;
 type BalanceOf<T> =
 	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 type CodeVec<T> = BoundedVec<u8, <T as Config>::MaxCodeLen>;
@@ -468,8 +474,8 @@ pub mod pallet {
 			let dest = T::Lookup::lookup(dest)?;
 			<ContractInfoOf<T>>::try_mutate(&dest, |contract| {
 				let contract = contract.as_mut().ok_or(<Error<T>>::ContractNotFound)?;
-				wasm::increment_refcount::<T>(code_hash)?;
-				wasm::decrement_refcount::<T>(contract.code_hash);
+				code_info::increment_refcount::<T>(code_hash)?;
+				code_info::decrement_refcount::<T>(contract.code_hash);
 				Self::deposit_event(Event::ContractCodeUpdated {
 					contract: dest.clone(),
 					new_code_hash: code_hash,
@@ -885,9 +891,7 @@ impl<T: Config> Pallet<T> {
 	) {
 		if log {
 			let location = match &trap.location {
-				Some(l) => {
-					alloc::format!(" at {}:{}:{} in {}", l.file, l.line, l.column, l.function)
-				}
+				Some(l) => alloc::format!(" at {}", l.position()),
 				None => alloc::string::String::from(" (no debug info for this code)"),
 			};
 			log::info!(

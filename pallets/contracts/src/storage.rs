@@ -8,12 +8,8 @@
 pub mod meter;
 
 use crate::{
-	exec::{AccountIdOf, Key},
-	storage::meter::Diff,
-	wasm::CodeInfo,
-	weights::WeightInfo,
-	BalanceOf, CodeHash, Config, ContractInfoOf, DeletionQueue, DeletionQueueCounter, Error,
-	TrieId,
+	code_info::CodeInfo, storage::meter::Diff, weights::WeightInfo, AccountIdOf, BalanceOf,
+	CodeHash, Config, ContractInfoOf, DeletionQueue, DeletionQueueCounter, Error, TrieId,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode, MaxEncodedLen};
@@ -339,5 +335,39 @@ impl<T: Config> DeletionQueueManager<T> {
 		<DeletionQueue<T>>::remove(self.delete_counter);
 		self.delete_counter = self.delete_counter.wrapping_add(1);
 		<DeletionQueueCounter<T>>::set(self.clone());
+	}
+}
+
+/// A contract storage key.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Key {
+	/// A fixed 32-byte key (the original host API).
+	Fix([u8; 32]),
+	/// A key of up to `MaxStorageKeyLen` bytes (what ink! uses).
+	Var(Vec<u8>),
+}
+
+impl Key {
+	/// The key in the contract's child trie.
+	///
+	/// Fixed keys are hashed; variable keys are hashed and appended, so the original key can
+	/// be read back from the trie (tools list contract storage that way).
+	pub fn hash(&self) -> Vec<u8> {
+		match self {
+			Key::Fix(key) => sp_io::hashing::blake2_256(key).to_vec(),
+			Key::Var(key) => {
+				let mut hashed = sp_io::hashing::blake2_128(key).to_vec();
+				hashed.extend_from_slice(key);
+				hashed
+			}
+		}
+	}
+
+	/// A variable key, if it is not longer than `MaxStorageKeyLen`.
+	pub fn try_from_var<T: Config>(key: Vec<u8>) -> Result<Self, ()> {
+		if key.len() > T::MaxStorageKeyLen::get() as usize {
+			return Err(());
+		}
+		Ok(Key::Var(key))
 	}
 }

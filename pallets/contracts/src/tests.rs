@@ -3,10 +3,11 @@
 
 use crate::{
 	self as pallet_contracts,
-	exec::{ExecResult, Executable, ExportedFunction, Ext, Key},
+	code_info::CodeInfo,
+	exec::{ExecResult, Executable, ExportedFunction, Ext},
 	gas::GasMeter,
 	storage::ContractInfo,
-	wasm::CodeInfo,
+	storage::Key,
 	*,
 };
 use alloc::rc::Rc;
@@ -513,12 +514,12 @@ fn remove_code_checks_owner_and_refcount_and_releases_deposit() {
 			Contracts::remove_code(RuntimeOrigin::signed(BOB), hash),
 			DispatchError::BadOrigin
 		);
-		wasm::increment_refcount::<Test>(hash).unwrap();
+		code_info::increment_refcount::<Test>(hash).unwrap();
 		assert_noop!(
 			Contracts::remove_code(RuntimeOrigin::signed(ALICE), hash),
 			Error::<Test>::CodeInUse
 		);
-		wasm::decrement_refcount::<Test>(hash);
+		code_info::decrement_refcount::<Test>(hash);
 
 		let result = Contracts::remove_code(RuntimeOrigin::signed(ALICE), hash).unwrap();
 		assert_eq!(result.pays_fee, frame_support::dispatch::Pays::No);

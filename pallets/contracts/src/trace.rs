@@ -6,7 +6,7 @@
 //! land in the innermost open one. Sizes are capped (`callisto_debug_info::trace`), so a
 //! hostile contract cannot make a trace grow without bound.
 
-use crate::wasm::TrapInfo;
+use crate::trap::TrapInfo;
 use alloc::vec::Vec;
 use callisto_debug_info::{
 	contract_debug,

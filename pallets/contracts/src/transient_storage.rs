@@ -5,7 +5,10 @@
 //! per frame: a frame that fails or reverts takes its writes back, like its real storage. The
 //! whole stack may hold at most `Config::MaxTransientStorageSize` bytes of keys and values.
 
-use crate::{exec::Key, storage::WriteOutcome, AccountIdOf, Config, Error};
+use crate::{
+	storage::{Key, WriteOutcome},
+	AccountIdOf, Config, Error,
+};
 use alloc::{collections::BTreeMap, vec::Vec};
 use codec::Encode;
 use core::marker::PhantomData;

@@ -83,19 +83,56 @@ pub(crate) fn is_toolchain_or_registry(file: &str) -> bool {
 		|| file.contains("/lib/rustlib/")
 }
 
-impl core::fmt::Display for SourceFrame {
+/// A place in the source as Callisto writes it everywhere it shows one (the pallet's log, the
+/// trace RPC's consumers, `callisto trace`): `file:line:column in function`, each part as far as
+/// known. One writer, so the same trap reads the same wherever a developer meets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SourcePosition<'a> {
+	pub file: Option<&'a str>,
+	pub line: Option<u32>,
+	pub column: Option<u32>,
+	pub function: Option<&'a str>,
+}
+
+impl core::fmt::Display for SourcePosition<'_> {
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-		write!(f, "{}", self.function.as_deref().unwrap_or("<unknown>"))?;
-		if let Some(file) = &self.file {
-			write!(f, " at {file}")?;
+		let mut wrote = false;
+		if let Some(file) = self.file {
+			write!(f, "{file}")?;
 			if let Some(line) = self.line {
 				write!(f, ":{line}")?;
 				if let Some(column) = self.column {
 					write!(f, ":{column}")?;
 				}
 			}
+			wrote = true;
+		}
+		if let Some(function) = self.function {
+			write!(f, "{}in {function}", if wrote { " " } else { "" })?;
+			wrote = true;
+		}
+		if !wrote {
+			write!(f, "<unknown>")?;
 		}
 		Ok(())
+	}
+}
+
+impl SourceFrame {
+	/// Where the frame is, for display.
+	pub fn position(&self) -> SourcePosition<'_> {
+		SourcePosition {
+			file: self.file.as_deref(),
+			line: self.line,
+			column: self.column,
+			function: self.function.as_deref(),
+		}
+	}
+}
+
+impl core::fmt::Display for SourceFrame {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		self.position().fmt(f)
 	}
 }
 
@@ -191,6 +228,32 @@ mod tests {
 
 	const FIXTURES: &str =
 		concat!(env!("CARGO_MANIFEST_DIR"), "/../../pallets/contracts/fixtures/build");
+
+	#[test]
+	fn source_positions_read_the_same_as_far_as_known() {
+		let full = SourcePosition {
+			file: Some("/src/lib.rs"),
+			line: Some(70),
+			column: Some(13),
+			function: Some("divide"),
+		};
+		assert_eq!(full.to_string(), "/src/lib.rs:70:13 in divide");
+		let no_column = SourcePosition { column: None, ..full };
+		assert_eq!(no_column.to_string(), "/src/lib.rs:70 in divide");
+		// A column without a line says nothing.
+		assert_eq!(SourcePosition { line: None, ..full }.to_string(), "/src/lib.rs in divide");
+		assert_eq!(SourcePosition { file: None, ..full }.to_string(), "in divide");
+		assert_eq!(SourcePosition::default().to_string(), "<unknown>");
+		let frame = SourceFrame {
+			function: Some("divide".into()),
+			file: Some("/src/lib.rs".into()),
+			line: Some(70),
+			column: Some(13),
+			inlined: false,
+			in_contract: true,
+		};
+		assert_eq!(frame.to_string(), full.to_string());
+	}
 
 	#[test]
 	fn stripping_the_debug_twin_gives_the_deployable_module_back() {

@@ -96,7 +96,16 @@ fn marked_line(source: &str, kind: &str) -> u32 {
 /// Every trap of the trapper, symbolicated with `info`, lands on its marked line in the file
 /// `source_path` (as the DWARF names it).
 fn assert_every_trap_lands_on_its_marked_line(info: &DebugInfo, source_path: &str) {
-	let code = std::fs::read(format!("{FIXTURES}/build/trapper.wasm")).unwrap();
+	assert_every_trap_of_lands_on_its_marked_line("trapper", info, source_path)
+}
+
+/// The same for the build `fixture` of the trapper (`trapper` or one of its variants).
+fn assert_every_trap_of_lands_on_its_marked_line(
+	fixture: &str,
+	info: &DebugInfo,
+	source_path: &str,
+) {
+	let code = std::fs::read(format!("{FIXTURES}/build/{fixture}.wasm")).unwrap();
 	let source = std::fs::read_to_string(format!("{FIXTURES}/ink/trapper/lib.rs")).unwrap();
 	let metadata: serde_json::Value =
 		serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/build/trapper.json")).unwrap())
@@ -187,6 +196,65 @@ fn traps_land_on_the_contract_line_whatever_the_paths_of_its_dependencies() {
 		assert_eq!(info.contract_crate(), Some("trapper"), "{pairs:?}");
 		assert_every_trap_lands_on_its_marked_line(&info, source_path);
 	}
+}
+
+/// The trapper as other machines really build it (scripts/build-fixtures.sh): its registry and
+/// toolchain under names no path rule knows, and the official Rust image's `/usr/local/cargo`.
+#[test]
+fn traps_of_builds_from_other_machines_land_on_the_contract_line() {
+	for (fixture, source_path) in [
+		("trapper-vendored", "/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs"),
+		("trapper-usrlocal", "/usr/src/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs"),
+	] {
+		let debug = std::fs::read(format!("{FIXTURES}/build/{fixture}.debug.wasm")).unwrap();
+		let info = DebugInfo::from_wasm(&debug).unwrap();
+		assert_eq!(info.contract_crate(), Some("trapper"), "{fixture}");
+		assert_every_trap_of_lands_on_its_marked_line(fixture, &info, source_path);
+	}
+}
+
+/// A release build without `ink-debug`: the panic handler ignores its message, so
+/// `panic!("…")` in `panic` and `unreachable!("…")` in `unreachable` compile to the same
+/// instructions and LLVM keeps one copy. Both messages run that copy, so no debug info can tell
+/// them apart: both land on the line of the copy kept. Every other trap has its own code and
+/// lands on its own line.
+#[test]
+fn traps_of_a_build_without_ink_debug_land_on_the_contract_line() {
+	let debug = std::fs::read(format!("{FIXTURES}/build/trapper-release.debug.wasm")).unwrap();
+	let info = DebugInfo::from_wasm(&debug).unwrap();
+	assert_eq!(info.contract_crate(), Some("trapper"));
+	let code = std::fs::read(format!("{FIXTURES}/build/trapper-release.wasm")).unwrap();
+	let source = std::fs::read_to_string(format!("{FIXTURES}/ink/trapper/lib.rs")).unwrap();
+	let metadata: serde_json::Value =
+		serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/build/trapper.json")).unwrap())
+			.unwrap();
+	let located = |message: &str| {
+		let frames = trap_frames(&code, selector(&metadata, message));
+		let source_frames = info.symbolicate_backtrace(&frames);
+		let user = user_frame(&source_frames)
+			.unwrap_or_else(|| panic!("{message}: no frame in the contract: {source_frames:#?}"));
+		assert_eq!(
+			user.file.as_deref(),
+			Some("/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs")
+		);
+		(frames, user.line.unwrap())
+	};
+	for (message, kind) in [
+		("assert", "assert"),
+		("overflow", "overflow"),
+		("index_out_of_bounds", "index"),
+		("divide_by_zero", "divide"),
+	] {
+		assert_eq!(located(message).1, marked_line(&source, kind), "{message}");
+	}
+	let (panic_frames, panic_line) = located("panic");
+	let (unreachable_frames, unreachable_line) = located("unreachable");
+	assert_eq!(panic_frames, unreachable_frames, "the two messages run the same code");
+	assert_eq!(panic_line, unreachable_line);
+	assert!(
+		[marked_line(&source, "panic"), marked_line(&source, "unreachable")].contains(&panic_line),
+		"{panic_line}"
+	);
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //! storage changes, so it is charged nothing.
 
 use crate::{
-	storage::ContractInfo, wasm::CodeInfo, AccountIdOf, BalanceOf, Config, Error, Event,
+	code_info::CodeInfo, storage::ContractInfo, AccountIdOf, BalanceOf, Config, Error, Event,
 	HoldReason, Origin, Pallet, StorageDeposit as Deposit, System, LOG_TARGET,
 };
 use alloc::vec::Vec;

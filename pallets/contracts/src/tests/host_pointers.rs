@@ -745,7 +745,7 @@ fn check_case(world: &World, f: &HostFnInfo, code: &[u8], case: &Case, control: 
 			let message = if error == err(Error::OutOfGas) {
 				String::new()
 			} else {
-				format!("{}::{}: {}", f.module, f.name, crate::wasm::error_name(&error))
+				format!("{}::{}: {}", f.module, f.name, crate::trap::error_name(&error))
 			};
 			match &out.events[..] {
 				[RuntimeEvent::Contracts(Event::ContractTrapped { message: m, .. })] => {

@@ -837,8 +837,13 @@ fn trapper_line(kind: &str) -> u32 {
 
 /// Instantiates the trapper from its debug twin (so the node has its DWARF).
 fn deploy_debug_trapper(debug: DebugInfo) -> AccountId32 {
+	deploy_debug_build("trapper", debug)
+}
+
+/// Instantiates the fixture `name` (the trapper or a variant) from its debug twin.
+fn deploy_debug_build(name: &str, debug: DebugInfo) -> AccountId32 {
 	let code =
-		std::fs::read(format!("{}/fixtures/build/trapper.debug.wasm", env!("CARGO_MANIFEST_DIR")))
+		std::fs::read(format!("{}/fixtures/build/{name}.debug.wasm", env!("CARGO_MANIFEST_DIR")))
 			.unwrap();
 	let result = Contracts::bare_instantiate(
 		ALICE,
@@ -858,36 +863,40 @@ fn trapped_events() -> Vec<Event<Test>> {
 	events().into_iter().filter(|e| matches!(e, Event::ContractTrapped { .. })).collect()
 }
 
-#[test]
-fn traps_of_a_debug_build_name_kind_message_and_source_line() {
-	let deployable = ink_fixture("trapper");
-	// (message, its argument, the source marker, the kind, whether ink! prints a message).
-	let cases = [
-		("panic", vec![], "panic", TrapKind::Panic, true),
-		("assert", vec![], "assert", TrapKind::AssertionFailed, true),
-		("overflow", vec![], "overflow", TrapKind::ArithmeticOverflow, true),
-		("index_out_of_bounds", vec![], "index", TrapKind::IndexOutOfBounds, true),
-		("divide_by_zero", vec![], "divide", TrapKind::DivisionByZero, true),
-		("unreachable", vec![], "unreachable", TrapKind::Unreachable, true),
-		// Out of stack: no panic, no message; the trap is at the recursive function's entry.
-		("recurse", 100_000u32.encode(), "recurse", TrapKind::StackExhausted, false),
-	];
+/// The trapper's messages: (message, its argument, the source marker).
+const TRAPPER_MESSAGES: [(&str, u32, &str); 7] = [
+	("panic", 0, "panic"),
+	("assert", 0, "assert"),
+	("overflow", 0, "overflow"),
+	("index_out_of_bounds", 0, "index"),
+	("divide_by_zero", 0, "divide"),
+	("unreachable", 0, "unreachable"),
+	// Out of stack: no panic, no message; the trap is at the recursive function's entry.
+	("recurse", 100_000, "recurse"),
+];
+
+/// Calls each of the trapper's messages on the build `fixture` deployed from its debug twin, on
+/// both backends; asserts they agree and returns each call's `ContractTrapped` events.
+fn trap_every_message(fixture: &str) -> Vec<Vec<Event<Test>>> {
+	let deployable = ink_fixture(fixture);
 	let [wasmi, wasmtime] = on_both_backends(|| {
 		new_test_ext().execute_with(|| {
 			// Uploading the debug twin stores the stripped code: the deployable module's hash.
-			let address = deploy_debug_trapper(DebugInfo::UnsafeDebug);
+			let address = deploy_debug_build(fixture, DebugInfo::UnsafeDebug);
 			assert_eq!(Contracts::code_hash(&address), Some(BlakeTwo256::hash(&deployable)));
-			cases
+			TRAPPER_MESSAGES
 				.iter()
-				.map(|(message, arg, ..)| {
+				.map(|(message, arg, _)| {
 					System::reset_events();
 					let mut input = selector(message);
-					input.extend_from_slice(arg);
+					if *message == "recurse" {
+						input.extend_from_slice(&arg.encode());
+					}
 					let out = dry_call(&address, 0, input);
 					assert_eq!(
 						out.result.map(|_| ()),
 						Err(err(Error::ContractTrapped)),
-						"{message}"
+						"{fixture} {message}"
 					);
 					trapped_events()
 				})
@@ -895,30 +904,91 @@ fn traps_of_a_debug_build_name_kind_message_and_source_line() {
 		})
 	});
 	// wasmi reports no frames itself; replaying its trap on wasmtime finds the same ones.
-	assert_eq!(wasmi, wasmtime, "both backends locate every trap alike");
-	for (((message, _, marker, kind, printed), on_wasmi), on_wasmtime) in
-		cases.iter().zip(&wasmi).zip(&wasmtime)
-	{
-		for (backend, events) in [("wasmi", on_wasmi), ("wasmtime", on_wasmtime)] {
-			let [Event::ContractTrapped { kind: got, message: text, location, .. }] = &events[..]
-			else {
-				panic!("{backend} {message}: expected one ContractTrapped, got {events:?}");
-			};
-			assert_eq!(got, kind, "{backend} {message}");
-			// ink! debug builds print the panic message, with its own file:line.
+	assert_eq!(wasmi, wasmtime, "{fixture}: both backends locate every trap alike");
+	wasmi
+}
+
+/// The one `ContractTrapped` of a call: its kind, message and location.
+fn the_trap<'a>(
+	events: &'a [Event<Test>],
+	what: &str,
+) -> (&'a TrapKind, &'a str, &'a crate::SourceLocation) {
+	let [Event::ContractTrapped { kind, message, location, .. }] = events else {
+		panic!("{what}: expected one ContractTrapped, got {events:?}");
+	};
+	(kind, message, location.as_ref().unwrap_or_else(|| panic!("{what}: not located")))
+}
+
+/// Debug builds (`ink-debug`, as cargo-contract's): the kind, ink!'s printed message and the
+/// marked line, for the committed trapper and for the same contract as other machines build it
+/// (the registry and toolchain remapped to names no path rule knows; the official Rust image's
+/// `/usr/local/cargo`, the project in `/usr/src`): the contract's own code is what its DWARF
+/// says, wherever the files were.
+#[test]
+fn traps_of_a_debug_build_name_kind_message_and_source_line() {
+	use TrapKind::*;
+	let kinds = [
+		Panic,
+		AssertionFailed,
+		ArithmeticOverflow,
+		IndexOutOfBounds,
+		DivisionByZero,
+		Unreachable,
+		StackExhausted,
+	];
+	for (fixture, source) in [
+		("trapper", "/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs"),
+		("trapper-vendored", "/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs"),
+		("trapper-usrlocal", "/usr/src/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs"),
+	] {
+		let traps = trap_every_message(fixture);
+		for (((message, _, marker), kind), events) in
+			TRAPPER_MESSAGES.iter().zip(&kinds).zip(&traps)
+		{
+			let what = format!("{fixture} {message}");
+			let (got, text, location) = the_trap(events, &what);
+			assert_eq!(got, kind, "{what}");
+			// ink! debug builds print the panic message, with its own file:line (out of stack
+			// is no panic).
 			assert_eq!(
 				text.contains(&format!("lib.rs:{}", trapper_line(marker))),
-				*printed,
-				"{backend} {message}: {text}"
+				*message != "recurse",
+				"{what}: {text}"
 			);
-			let location = location.as_ref().expect("frames symbolicate on both backends");
 			assert_eq!(
 				(location.file.as_str(), location.line),
-				("/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs", trapper_line(marker)),
-				"{backend} {message}"
+				(source, trapper_line(marker)),
+				"{what}"
 			);
 		}
 	}
+}
+
+/// A release build without `ink-debug`: no message, and the panic handler ignores the one it
+/// gets, so LLVM shares one panic path between checks. The location still names the
+/// contract's line; the kind is what the code still shows: an index check keeps its own
+/// standard-library function, overflow, division by zero, assertions and `unreachable!` all
+/// reach the same `core::panicking` function and read as `Panic`. `panic` and `unreachable`
+/// compile to the very same code (one copy kept), so they are located alike.
+#[test]
+fn traps_of_a_release_build_name_the_contract_line() {
+	use TrapKind::*;
+	let kinds = [Panic, Panic, Panic, IndexOutOfBounds, Panic, Panic, StackExhausted];
+	let traps = trap_every_message("trapper-release");
+	let mut lines = Vec::new();
+	for (((message, _, marker), kind), events) in TRAPPER_MESSAGES.iter().zip(&kinds).zip(&traps) {
+		let (got, text, location) = the_trap(events, message);
+		assert_eq!(got, kind, "{message}");
+		assert_eq!(text, "", "{message}: no message without ink-debug");
+		assert_eq!(location.file, "/callisto/pallets/contracts/fixtures/ink/trapper/lib.rs");
+		if !matches!(*message, "panic" | "unreachable") {
+			assert_eq!(location.line, trapper_line(marker), "{message}");
+		}
+		lines.push(location.line);
+	}
+	// `panic` and `unreachable`: one shared copy, on one of their two lines.
+	assert_eq!(lines[0], lines[5]);
+	assert!([trapper_line("panic"), trapper_line("unreachable")].contains(&lines[0]));
 }
 
 /// The location of the trap of the trapper's `panic`, dry-run at `address`.

@@ -22,9 +22,8 @@ use super::{
 	},
 };
 use crate::{
-	exec::{Ext, MomentOf},
-	storage::WriteOutcome,
-	AccountIdOf, BalanceOf, CodeHash, Config, Error, SENTINEL,
+	exec::Ext, storage::WriteOutcome, AccountIdOf, BalanceOf, CodeHash, Config, Error, MomentOf,
+	SENTINEL,
 };
 use alloc::vec::Vec;
 use codec::Encode;

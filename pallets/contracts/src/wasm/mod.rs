@@ -1,8 +1,8 @@
-//! Stored contract code: its metadata, upload, removal and reference counting.
+//! Stored contract code: upload and removal, and the executable that runs it.
 //!
 //! Code is stored once per hash and shared by all contracts instantiated from it. The uploader
 //! pays a deposit for the bytes, held on their account until they remove the code, which they
-//! may only do when no contract uses it (refcount zero).
+//! may only do when no contract uses it (refcount zero; `crate::code_info` keeps the count).
 //!
 //! [`WasmBlob`] is the [`Executable`] the call stack runs: it links the code's imports to the
 //! host functions (`host_fns`) and runs it on `sp-sandbox`. Upload validates the code first
@@ -13,29 +13,27 @@ mod host_fns;
 mod module;
 mod prepare;
 mod runtime;
-mod trap;
+pub mod trap;
 
 pub use host_fns::{HostFnInfo, HOST_FUNCTIONS};
 #[cfg(test)]
 pub(crate) use module::ValType;
-pub(crate) use runtime::error_name;
 pub use runtime::ReturnErrorCode;
-pub use trap::{SourceLocation, TrapInfo, TrapKind};
 
 use crate::{
+	code_info::{CodeInfo, Determinism},
 	exec::{ExecResult, Executable, ExportedFunction, Ext},
 	gas::GasMeter,
 	AccountIdOf, BalanceOf, CodeHash, CodeInfoOf, CodeVec, Config, DebugInfoOf, Error, Event,
 	HoldReason, Pallet, PristineCode, LOG_TARGET,
 };
 use alloc::vec::Vec;
-use codec::{Decode, Encode, MaxEncodedLen};
+use codec::MaxEncodedLen;
 use costs::RuntimeCosts;
 use frame_support::{
 	dispatch::DispatchResult,
 	ensure,
 	traits::{fungible::MutateHold, tokens::Precision, Get},
-	CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use runtime::Runtime;
 use sp_runtime::{
@@ -43,96 +41,6 @@ use sp_runtime::{
 	DispatchError,
 };
 use sp_sandbox::{EnvironmentDefinitionBuilder, Instance, Memory};
-
-/// Metadata of stored code.
-#[derive(
-	CloneNoBound,
-	Encode,
-	Decode,
-	scale_info::TypeInfo,
-	MaxEncodedLen,
-	DebugNoBound,
-	PartialEqNoBound,
-	EqNoBound,
-)]
-#[codec(mel_bound())]
-#[scale_info(skip_type_params(T))]
-pub struct CodeInfo<T: Config> {
-	/// Who uploaded the code; the only account allowed to remove it.
-	owner: AccountIdOf<T>,
-	/// Deposit held on the owner for storing the code.
-	#[codec(compact)]
-	deposit: BalanceOf<T>,
-	/// Number of contracts using the code (including delegate dependencies).
-	#[codec(compact)]
-	refcount: u64,
-	/// Whether the code may only run where determinism is not required.
-	determinism: Determinism,
-	/// Length of the code in bytes.
-	code_len: u32,
-}
-
-/// Whether code must behave identically on every node.
-#[derive(
-	Clone,
-	Copy,
-	Encode,
-	Decode,
-	codec::DecodeWithMemTracking,
-	scale_info::TypeInfo,
-	MaxEncodedLen,
-	Debug,
-	PartialEq,
-	Eq,
-)]
-pub enum Determinism {
-	/// The code is deterministic (no floating point), so it may run on chain.
-	Enforced,
-	/// The code may be non-deterministic; it only runs off chain through dry runs that allow
-	/// it.
-	Relaxed,
-}
-
-impl<T: Config> CodeInfo<T> {
-	/// Metadata of code owned by `owner`, not yet paid for or stored.
-	pub fn new(owner: AccountIdOf<T>, determinism: Determinism, code_len: u32) -> Self {
-		Self { owner, deposit: Zero::zero(), refcount: 0, determinism, code_len }
-	}
-
-	/// The same metadata with `deposit` recorded as held.
-	#[cfg(test)]
-	pub fn with_deposit(mut self, deposit: BalanceOf<T>) -> Self {
-		self.deposit = deposit;
-		self
-	}
-
-	/// The uploader.
-	#[cfg(test)]
-	pub fn owner(&self) -> &AccountIdOf<T> {
-		&self.owner
-	}
-
-	/// The deposit held for the code.
-	pub fn deposit(&self) -> BalanceOf<T> {
-		self.deposit
-	}
-
-	/// How many contracts use the code.
-	#[cfg(test)]
-	pub fn refcount(&self) -> u64 {
-		self.refcount
-	}
-
-	/// The code's determinism.
-	pub fn determinism(&self) -> Determinism {
-		self.determinism
-	}
-
-	/// Length of the code in bytes.
-	pub fn code_len(&self) -> u32 {
-		self.code_len
-	}
-}
 
 /// Code on its way into storage.
 pub struct UploadedCode<T: Config> {
@@ -257,24 +165,6 @@ pub fn remove_code<T: Config>(origin: &AccountIdOf<T>, code_hash: CodeHash<T>) -
 		});
 		Ok(())
 	})
-}
-
-/// Records one more user of the code; `CodeNotFound` if it is not stored.
-pub fn increment_refcount<T: Config>(code_hash: CodeHash<T>) -> DispatchResult {
-	<CodeInfoOf<T>>::mutate(code_hash, |existing| {
-		let info = existing.as_mut().ok_or(<Error<T>>::CodeNotFound)?;
-		info.refcount = info.refcount.saturating_add(1);
-		Ok(())
-	})
-}
-
-/// Records one user fewer. Missing code is ignored: the count only guards removal.
-pub fn decrement_refcount<T: Config>(code_hash: CodeHash<T>) {
-	<CodeInfoOf<T>>::mutate(code_hash, |existing| {
-		if let Some(info) = existing {
-			info.refcount = info.refcount.saturating_sub(1);
-		}
-	});
 }
 
 /// Contract code loaded from storage, ready to run on the sandbox.

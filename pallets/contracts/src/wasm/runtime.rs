@@ -13,10 +13,12 @@
 //! function charges its own cost, and the engine continues with whatever the meter has left.
 
 use crate::{
-	exec::{ExecError, ExecResult, Ext, Key},
+	exec::{ExecError, ExecResult, Ext},
 	gas::ChargedAmount,
 	primitives::{ExecReturnValue, ReturnFlags},
-	wasm::{costs::RuntimeCosts, trap::TrapInfo},
+	storage::Key,
+	trap::{error_name, TrapInfo},
+	wasm::costs::RuntimeCosts,
 	Config, Error, Limits, LOG_TARGET, SENTINEL,
 };
 use alloc::vec::Vec;
@@ -60,14 +62,6 @@ fn backtrace_text(
 		let _ = write!(text, "\n  {i:>2}: {frame}");
 	}
 	text
-}
-
-/// The name of a dispatch error, as developers know it (`OutOfBounds`, `TransferFailed`).
-pub(crate) fn error_name(error: &DispatchError) -> &'static str {
-	match error {
-		DispatchError::Module(module) => module.message.unwrap_or("module error"),
-		other => (*other).into(),
-	}
 }
 
 /// Nesting limit when decoding values out of contract memory.

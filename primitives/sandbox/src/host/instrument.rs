@@ -41,8 +41,6 @@ use wasm_encoder::{
 };
 use wasmparser::{Operator, Parser, Payload};
 
-/// Export names starting with this are reserved for the instrumentation.
-pub const RESERVED_PREFIX: &str = "__sandbox";
 /// Export name of the gas global.
 pub const GAS_EXPORT: &str = "__sandbox_gas";
 /// Export name of the stack-height global.

@@ -448,7 +448,7 @@ impl Sandbox {
 	/// Value of an exported global.
 	pub fn get_global_val(&mut self, instance: u32, name: &[u8]) -> Option<Value> {
 		let name = core::str::from_utf8(name).ok()?;
-		if name.starts_with(instrument::RESERVED_PREFIX) {
+		if name.starts_with(validate::RESERVED_PREFIX) {
 			return None;
 		}
 		live_instance(&mut self.instances, instance).ok()?.backend.get_global(name)

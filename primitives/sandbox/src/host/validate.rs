@@ -5,10 +5,15 @@
 //! they get their own error), then the structural limits of [`Config`].
 
 use crate::{Config, Error, MAX_NESTING_DEPTH};
+
 use wasmparser::{
 	CompositeInnerType, ExternalKind, FuncType, Operator, Parser, Payload, TypeRef, ValType,
 	Validator, WasmFeatures,
 };
+
+/// Export names starting with this are reserved for the instrumentation (`instrument.rs`
+/// names its gas global and helpers with it), so a contract's own exports may not use it.
+pub const RESERVED_PREFIX: &str = "__sandbox";
 
 /// An integer value type (floats are rejected at load time).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,7 +194,7 @@ pub fn validate(code: &[u8], config: &Config) -> Result<ModuleInfo, Error> {
 					let export = export.map_err(bad)?;
 					let allowed =
 						config.allowed_exports.iter().any(|name| name == export.name.as_bytes());
-					let reserved = export.name.starts_with(super::instrument::RESERVED_PREFIX);
+					let reserved = export.name.starts_with(RESERVED_PREFIX);
 					if !allowed
 						|| reserved || !matches!(
 						export.kind,

@@ -117,6 +117,11 @@ impl LocationJson {
 }
 
 impl BacktraceJson {
+	/// An entry where the code has no debug info: just the offset.
+	pub fn offset_only(offset: u32) -> Self {
+		Self { offset, function: None, file: None, line: None, column: None, inlined: None }
+	}
+
 	pub fn position(&self) -> SourcePosition<'_> {
 		SourcePosition {
 			file: self.file.as_deref(),

@@ -163,14 +163,7 @@ pub(super) fn render_trap(trap: &TrapRecord, debug_info: &DebugInfoStore) -> Tra
 		let frames =
 			if known { debug_info.symbolicate(&trap.code_hash, &[offset]) } else { Vec::new() };
 		if frames.is_empty() {
-			backtrace.push(BacktraceJson {
-				offset,
-				function: None,
-				file: None,
-				line: None,
-				column: None,
-				inlined: None,
-			});
+			backtrace.push(BacktraceJson::offset_only(offset));
 		}
 		backtrace.extend(frames.iter().map(|frame| BacktraceJson {
 			offset,

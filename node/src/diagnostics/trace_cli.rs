@@ -447,14 +447,7 @@ mod tests {
 	}
 
 	fn site(offset: u32) -> BacktraceJson {
-		BacktraceJson {
-			offset,
-			function: None,
-			file: None,
-			line: None,
-			column: None,
-			inlined: None,
-		}
+		BacktraceJson::offset_only(offset)
 	}
 
 	fn frame(kind: FrameKind, error: Option<&str>, calls: Vec<CallFrame>) -> CallFrame {

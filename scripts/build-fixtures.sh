@@ -45,16 +45,13 @@ cargo build -q --locked -p callisto-contract-post
 post=${CARGO_TARGET_DIR:-$root/target}/debug/callisto-contract-post
 
 # Stack 64 KiB (ink!'s default); memory imported as env.memory, which the pallet provides; MVP
-# only. Remapped paths make the bytes (and DWARF file names) the same in every checkout.
-wasm_flags=(
-	-Clink-arg=-zstack-size=65536
-	-Clink-arg=--import-memory
-	-Ctarget-cpu=mvp
-	"--remap-path-prefix=$root=/callisto"
-	"--remap-path-prefix=$cargo_home=/cargo"
-	"--remap-path-prefix=$sysroot=/rustc"
-	"--remap-path-prefix=$fixtures_target=/target"
-)
+# only. Remapped paths make the bytes (and DWARF file names) the same in every checkout: the
+# project root, CARGO_HOME and the sysroot become $1, $2 and $3.
+wasm_rustflags() {
+	echo -Clink-arg=-zstack-size=65536 -Clink-arg=--import-memory -Ctarget-cpu=mvp \
+		"--remap-path-prefix=$root=$1" "--remap-path-prefix=$cargo_home=$2" \
+		"--remap-path-prefix=$sysroot=$3" "--remap-path-prefix=$fixtures_target=/target"
+}
 
 cd "$ink"
 t=$(now)
@@ -65,7 +62,7 @@ mkdir -p "$out"
 rm -f "$out"/*.wasm "$out"/*.json "$out"/*.contract "$out"/manifest.txt
 for c in "${contracts[@]}"; do
 	t=$(now)
-	RUSTFLAGS="${wasm_flags[*]}" CARGO_TARGET_DIR=$fixtures_target cargo rustc -q --locked \
+	RUSTFLAGS="$(wasm_rustflags /callisto /cargo /rustc)" CARGO_TARGET_DIR=$fixtures_target cargo rustc -q --locked \
 		--release --target wasm32v1-none --no-default-features --features "${features[$c]:-}" \
 		-p "$c" --lib --crate-type cdylib
 	"$post" "$fixtures_target/wasm32v1-none/release/$c.wasm" \
@@ -91,17 +88,9 @@ declare -A variant_cargo=([trapper-vendored]=/deps [trapper-usrlocal]=/usr/local
 declare -A variant_sysroot=([trapper-vendored]=/toolchain [trapper-usrlocal]=/usr/local/rustup/toolchains/stable [trapper-release]=/rustc)
 for v in trapper-vendored trapper-usrlocal trapper-release; do
 	t=$(now)
-	flags=(
-		-Clink-arg=-zstack-size=65536
-		-Clink-arg=--import-memory
-		-Ctarget-cpu=mvp
-		"--remap-path-prefix=$root=${variant_root[$v]}"
-		"--remap-path-prefix=$cargo_home=${variant_cargo[$v]}"
-		"--remap-path-prefix=$sysroot=${variant_sysroot[$v]}"
-		"--remap-path-prefix=$fixtures_target=/target"
-	)
+	flags=$(wasm_rustflags "${variant_root[$v]}" "${variant_cargo[$v]}" "${variant_sysroot[$v]}")
 	# Its own target dir: other flags would rebuild every dependency in the main one each time.
-	RUSTFLAGS="${flags[*]}" CARGO_TARGET_DIR=$fixtures_target/$v cargo rustc -q --locked \
+	RUSTFLAGS="$flags" CARGO_TARGET_DIR=$fixtures_target/$v cargo rustc -q --locked \
 		--release --target wasm32v1-none --no-default-features \
 		--features "${variant_features[$v]}" -p trapper --lib --crate-type cdylib
 	"$post" "$fixtures_target/$v/wasm32v1-none/release/trapper.wasm" \

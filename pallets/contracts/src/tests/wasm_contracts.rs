@@ -863,16 +863,16 @@ fn trapped_events() -> Vec<Event<Test>> {
 	events().into_iter().filter(|e| matches!(e, Event::ContractTrapped { .. })).collect()
 }
 
-/// The trapper's messages: (message, its argument, the source marker).
-const TRAPPER_MESSAGES: [(&str, u32, &str); 7] = [
-	("panic", 0, "panic"),
-	("assert", 0, "assert"),
-	("overflow", 0, "overflow"),
-	("index_out_of_bounds", 0, "index"),
-	("divide_by_zero", 0, "divide"),
-	("unreachable", 0, "unreachable"),
+/// The trapper's messages: (message, its argument if it takes one, the source marker).
+const TRAPPER_MESSAGES: [(&str, Option<u32>, &str); 7] = [
+	("panic", None, "panic"),
+	("assert", None, "assert"),
+	("overflow", None, "overflow"),
+	("index_out_of_bounds", None, "index"),
+	("divide_by_zero", None, "divide"),
+	("unreachable", None, "unreachable"),
 	// Out of stack: no panic, no message; the trap is at the recursive function's entry.
-	("recurse", 100_000, "recurse"),
+	("recurse", Some(100_000), "recurse"),
 ];
 
 /// Calls each of the trapper's messages on the build `fixture` deployed from its debug twin, on
@@ -889,7 +889,7 @@ fn trap_every_message(fixture: &str) -> Vec<Vec<Event<Test>>> {
 				.map(|(message, arg, _)| {
 					System::reset_events();
 					let mut input = selector(message);
-					if *message == "recurse" {
+					if let Some(arg) = arg {
 						input.extend_from_slice(&arg.encode());
 					}
 					let out = dry_call(&address, 0, input);

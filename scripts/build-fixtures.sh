@@ -17,7 +17,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ink=$root/pallets/contracts/fixtures/ink
 out=$root/pallets/contracts/fixtures/build
-contracts=(flipper erc20 caller events trapper bench)
+contracts=(flipper erc20 caller events trapper bench arithmetic)
 # trapper is built as a developer's debug build is (cargo-contract enables `ink-debug` there):
 # panics report their message through seal0.debug_message, and each panic site stays distinct
 # code, so DWARF can tell them apart (without messages, LLVM merges identical panic paths).
@@ -80,12 +80,13 @@ done
 # code" comes from the DWARF and not from where a machine kept its files:
 #   trapper-vendored  the registry and toolchain remapped to names no path rule knows
 #   trapper-usrlocal  the official Rust image: CARGO_HOME=/usr/local/cargo, project in /usr/src
-#   trapper-release   without ink-debug: no panic messages, and LLVM may merge panic paths
+#   trapper-release   without ink-debug (no panic messages; LLVM folds the panic functions),
+#                     remapped like trapper-vendored
 # Each variant: its features, and what the project root, CARGO_HOME and sysroot are remapped to.
 declare -A variant_features=([trapper-vendored]=ink-debug [trapper-usrlocal]=ink-debug [trapper-release]=)
 declare -A variant_root=([trapper-vendored]=/callisto [trapper-usrlocal]=/usr/src/callisto [trapper-release]=/callisto)
-declare -A variant_cargo=([trapper-vendored]=/deps [trapper-usrlocal]=/usr/local/cargo [trapper-release]=/cargo)
-declare -A variant_sysroot=([trapper-vendored]=/toolchain [trapper-usrlocal]=/usr/local/rustup/toolchains/stable [trapper-release]=/rustc)
+declare -A variant_cargo=([trapper-vendored]=/deps [trapper-usrlocal]=/usr/local/cargo [trapper-release]=/deps)
+declare -A variant_sysroot=([trapper-vendored]=/toolchain [trapper-usrlocal]=/usr/local/rustup/toolchains/stable [trapper-release]=/toolchain)
 for v in trapper-vendored trapper-usrlocal trapper-release; do
 	t=$(now)
 	flags=$(wasm_rustflags "${variant_root[$v]}" "${variant_cargo[$v]}" "${variant_sysroot[$v]}")

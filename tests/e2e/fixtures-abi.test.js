@@ -38,6 +38,11 @@ const expected = {
     events: [],
   },
   bench: { constructors: ['new'], messages: ['noop', 'sieve', 'mix', 'write_many', 'read_many'], events: [] },
+  arithmetic: {
+    constructors: ['new'],
+    messages: ['add_u128', 'mul_u128', 'div_u128', 'rem_u64', 'sub_u64', 'div_i32', 'mul_i32', 'shl_u32', 'assert_plain', 'unwrap_none', 'divide_then_add'],
+    events: [],
+  },
 };
 
 test('every fixture has metadata', () => {

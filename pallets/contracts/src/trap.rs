@@ -3,10 +3,12 @@
 //! The sandbox says how execution stopped (`unreachable`, out of gas, a host error...). Rust
 //! turns every panic into `unreachable`, so the kind a developer cares about (overflow, index
 //! out of bounds, a failed assert) comes from the panic message ink! debug builds print, or
-//! else from the names of the standard-library frames in the symbolicated backtrace.
+//! else from the names of the standard-library frames in the symbolicated backtrace, or, for a
+//! panic function LLVM folded, from the check at the contract's call into it
+//! (`CheckedArithmetic`).
 
 use alloc::{string::String, vec::Vec};
-use callisto_debug_info::SourceFrame;
+use callisto_debug_info::{CheckedArithmetic, SourceFrame};
 use sp_runtime::DispatchError;
 
 pub use crate::wasm::trap::{SourceLocation, TrapKind};
@@ -33,14 +35,16 @@ pub struct TrapInfo {
 }
 
 impl TrapInfo {
-	/// A trap the sandbox reported, with the message the contract printed last (if any) and
-	/// the symbolicated backtrace (empty without debug info).
+	/// A trap the sandbox reported, with the message the contract printed last (if any), the
+	/// symbolicated backtrace (empty without debug info), and what the code says a panic
+	/// without a message was checking (asked only for such a panic).
 	pub fn from_engine(
 		kind: sp_sandbox::TrapKind,
 		message: Option<&str>,
 		frames: &[SourceFrame],
+		checked_arithmetic: impl FnOnce() -> Option<CheckedArithmetic>,
 	) -> Self {
-		let kind = classify(kind, message, frames);
+		let kind = classify(kind, message, frames, checked_arithmetic);
 		Self {
 			kind,
 			message: truncate(message.unwrap_or_default()),
@@ -95,7 +99,12 @@ fn locate(frames: &[SourceFrame]) -> Option<SourceLocation> {
 	})
 }
 
-fn classify(kind: sp_sandbox::TrapKind, message: Option<&str>, frames: &[SourceFrame]) -> TrapKind {
+fn classify(
+	kind: sp_sandbox::TrapKind,
+	message: Option<&str>,
+	frames: &[SourceFrame],
+	checked_arithmetic: impl FnOnce() -> Option<CheckedArithmetic>,
+) -> TrapKind {
 	use sp_sandbox::TrapKind as Engine;
 	match kind {
 		Engine::Unreachable => {}
@@ -110,15 +119,27 @@ fn classify(kind: sp_sandbox::TrapKind, message: Option<&str>, frames: &[SourceF
 	if let Some(kind) = message.and_then(from_message) {
 		return kind;
 	}
-	// The standard library's panic functions call one another (`panic_const_add_overflow`,
-	// then `panic_fmt`, then the panic handler): the outermost one, which the contract called,
-	// is the one that says why.
-	frames
+	// The standard library's panic functions call one another (`panic_bounds_check`, then
+	// `panic_fmt`, then the panic handler): the outermost one, which the contract called, is the
+	// one that says why.
+	let Some(function) = frames
 		.iter()
 		.rev()
 		.filter_map(|f| f.function.as_deref())
-		.find_map(from_function)
-		.unwrap_or(TrapKind::Unreachable)
+		.find(|f| f.starts_with("core::panicking") || f.starts_with("std::panicking"))
+	else {
+		return TrapKind::Unreachable;
+	};
+	if !callisto_debug_info::is_folded_panic_function(function) {
+		return from_function(function);
+	}
+	// Without a message these are one copy under any one of their names (it may be called
+	// `panic_const_div_by_zero` and be reached by an overflow): the check at the call decides.
+	match checked_arithmetic() {
+		Some(CheckedArithmetic::Overflow) => TrapKind::ArithmeticOverflow,
+		Some(CheckedArithmetic::DivisionByZero) => TrapKind::DivisionByZero,
+		None => TrapKind::Panic,
+	}
 }
 
 /// The kind a Rust panic message names.
@@ -142,33 +163,37 @@ fn from_message(message: &str) -> Option<TrapKind> {
 	}
 }
 
-/// The kind a standard-library panic function's name implies.
-fn from_function(function: &str) -> Option<TrapKind> {
-	if !function.starts_with("core::panicking") && !function.starts_with("std::panicking") {
-		return None;
-	}
-	let has = |s: &str| function.contains(s);
-	Some(if has("overflow") {
-		TrapKind::ArithmeticOverflow
-	} else if has("div_by_zero") || has("rem_by_zero") {
-		TrapKind::DivisionByZero
-	} else if has("bounds_check") {
+/// The kind a standard-library panic function of its own (not a folded one) implies.
+fn from_function(function: &str) -> TrapKind {
+	if function.contains("bounds_check") {
 		TrapKind::IndexOutOfBounds
-	} else if has("assert_failed") {
+	} else if function.contains("assert_failed") {
 		TrapKind::AssertionFailed
 	} else {
 		TrapKind::Panic
-	})
+	}
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
 
+	fn frame(function: &str) -> SourceFrame {
+		SourceFrame {
+			function: Some(function.into()),
+			file: None,
+			line: None,
+			column: None,
+			inlined: false,
+			in_contract: false,
+		}
+	}
+
+	const ENGINE: sp_sandbox::TrapKind = sp_sandbox::TrapKind::Unreachable;
+
 	#[test]
 	fn messages_and_panic_functions_name_the_kind() {
-		let engine = sp_sandbox::TrapKind::Unreachable;
-		let kind = |m: &str| classify(engine, Some(m), &[]);
+		let kind = |m: &str| classify(ENGINE, Some(m), &[], || None);
 		assert_eq!(
 			kind("panicked at lib.rs:1:1:\nattempt to add with overflow"),
 			TrapKind::ArithmeticOverflow
@@ -184,20 +209,12 @@ mod tests {
 			kind("panicked at x:\ninternal error: entered unreachable code: nope"),
 			TrapKind::Unreachable
 		);
-		let frame = |f: &str| SourceFrame {
-			function: Some(f.into()),
-			file: None,
-			line: None,
-			column: None,
-			inlined: false,
-			in_contract: false,
-		};
-		let by_frames = |f: &str| classify(engine, None, &[frame("ink::x"), frame(f)]);
-		assert_eq!(
-			by_frames("core::panicking::panic_const::panic_const_mul_overflow"),
-			TrapKind::ArithmeticOverflow
-		);
+		let by_frames = |f: &str| classify(ENGINE, None, &[frame("ink::x"), frame(f)], || None);
 		assert_eq!(by_frames("core::panicking::panic_bounds_check"), TrapKind::IndexOutOfBounds);
+		assert_eq!(
+			by_frames("core::panicking::assert_failed<u32, u32>"),
+			TrapKind::AssertionFailed
+		);
 		assert_eq!(by_frames("core::panicking::panic_fmt"), TrapKind::Panic);
 		assert_eq!(by_frames("my::function"), TrapKind::Unreachable);
 		// A build without ink!'s `ink-debug` prints nothing: the whole chain of panic functions
@@ -205,18 +222,56 @@ mod tests {
 		let chain = [
 			frame("ink_env::engine::on_chain::panic"),
 			frame("core::panicking::panic_fmt"),
-			frame("core::panicking::panic_const::panic_const_add_overflow"),
-			frame("trapper::trapper::Trapper::overflow"),
+			frame("core::panicking::panic_bounds_check"),
+			frame("trapper::trapper::Trapper::index"),
 			frame("call"),
 		];
-		assert_eq!(classify(engine, None, &chain), TrapKind::ArithmeticOverflow);
-		let explicit = [chain[0].clone(), chain[1].clone(), frame("trapper::Trapper::panic")];
-		assert_eq!(classify(engine, None, &explicit), TrapKind::Panic);
+		assert_eq!(classify(ENGINE, None, &chain, || None), TrapKind::IndexOutOfBounds);
 		assert_eq!(
-			classify(sp_sandbox::TrapKind::OutOfGas, Some("panicked at"), &[]),
+			classify(sp_sandbox::TrapKind::OutOfGas, Some("panicked at"), &[], || None),
 			TrapKind::OutOfGas
 		);
 		assert_eq!(truncate(&"é".repeat(600)).len(), 1024);
 		assert_eq!(truncate("panicked at a.rs:1:2:\nboom\n"), "panicked at a.rs:1:2: boom");
+	}
+
+	#[test]
+	fn a_folded_panic_function_is_what_the_check_at_its_call_says_whatever_its_name() {
+		let kind = |function: &str, message: Option<&str>, check: Option<CheckedArithmetic>| {
+			let frames = [frame("core::panicking::panic_fmt"), frame(function), frame("call")];
+			TrapInfo::from_engine(ENGINE, message, &frames, || check).kind
+		};
+		let div = "core::panicking::panic_const::panic_const_div_by_zero";
+		// The copy LLVM kept may carry any of the folded names.
+		assert_eq!(
+			kind(div, None, Some(CheckedArithmetic::Overflow)),
+			TrapKind::ArithmeticOverflow
+		);
+		assert_eq!(kind(div, None, None), TrapKind::Panic);
+		assert_eq!(
+			kind("core::panicking::panic", None, Some(CheckedArithmetic::DivisionByZero)),
+			TrapKind::DivisionByZero
+		);
+		// An earlier `debug_println!` is not a panic message: the check still decides.
+		assert_eq!(
+			kind(div, Some("balance is 3"), Some(CheckedArithmetic::Overflow)),
+			TrapKind::ArithmeticOverflow
+		);
+		// A message that names the kind wins, and the code is not asked.
+		let asked = core::cell::Cell::new(false);
+		let ask = || {
+			asked.set(true);
+			Some(CheckedArithmetic::Overflow)
+		};
+		let frames = [frame(div)];
+		let info = TrapInfo::from_engine(ENGINE, Some("panicked at x:\nboom"), &frames, ask);
+		assert_eq!((info.kind, asked.get()), (TrapKind::Panic, false));
+		// A panic function of its own, or no panic at all: not asked either.
+		let frames = [frame("core::panicking::panic_bounds_check")];
+		let info = TrapInfo::from_engine(ENGINE, None, &frames, ask);
+		assert_eq!((info.kind, asked.get()), (TrapKind::IndexOutOfBounds, false));
+		let stack = sp_sandbox::TrapKind::StackExhausted;
+		let info = TrapInfo::from_engine(stack, None, &[], ask);
+		assert_eq!((info.kind, asked.get()), (TrapKind::StackExhausted, false));
 	}
 }

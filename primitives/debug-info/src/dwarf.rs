@@ -215,6 +215,15 @@ impl DebugInfo {
 		frames
 	}
 
+	/// The line table's row for the instruction at `module_offset`: the innermost position,
+	/// without the inlined frames around it.
+	pub(crate) fn location(&self, module_offset: u32) -> Option<addr2line::Location<'_>> {
+		if module_offset < self.code_start || module_offset >= self.code_end {
+			return None;
+		}
+		self.context.find_location(u64::from(module_offset - self.code_start)).ok()?
+	}
+
 	/// The source frames of a whole backtrace (innermost frame's offset first).
 	pub fn symbolicate_backtrace(&self, module_offsets: &[u32]) -> Vec<SourceFrame> {
 		module_offsets.iter().flat_map(|offset| self.symbolicate(*offset)).collect()

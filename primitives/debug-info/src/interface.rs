@@ -4,7 +4,7 @@
 //! events from the same chain. The other functions only tell the node things (debug builds
 //! seen, traces recorded) and are no-ops without its extensions.
 
-use crate::SourceFrame;
+use crate::{CheckedArithmetic, SourceFrame};
 #[cfg(not(substrate_runtime))]
 use crate::{DebugInfoExt, TraceExt};
 use alloc::vec::Vec;
@@ -33,13 +33,28 @@ pub trait ContractDebug {
 		sections: PassFatPointerAndRead<&[u8]>,
 		offsets: PassFatPointerAndDecode<Vec<u32>>,
 	) -> AllocateAndReturnByCodec<Vec<SourceFrame>> {
-		use sp_externalities::ExternalitiesExt as _;
-		match self.extension::<DebugInfoExt>() {
-			Some(ext) => ext.store.symbolicate_sections(code_start, code_end, sections, &offsets),
-			None => crate::DebugInfo::from_parts(code_start, code_end, sections)
-				.map(|info| info.symbolicate_backtrace(&offsets))
-				.unwrap_or_default(),
-		}
+		with_dwarf(*self, code_start, code_end, sections, |info| {
+			info.symbolicate_backtrace(&offsets)
+		})
+		.unwrap_or_default()
+	}
+
+	/// What the standard-library panic at the end of a trap backtrace (module offsets of
+	/// `code`, the stripped module, innermost first) was checking, read from the code where the
+	/// contract called it and the DWARF the chain keeps of it (see
+	/// [`crate::DebugInfo::checked_arithmetic`]); `None` if they do not say.
+	fn checked_arithmetic(
+		&mut self,
+		code_start: u32,
+		code_end: u32,
+		sections: PassFatPointerAndRead<&[u8]>,
+		code: PassFatPointerAndRead<&[u8]>,
+		offsets: PassFatPointerAndDecode<Vec<u32>>,
+	) -> AllocateAndReturnByCodec<Option<CheckedArithmetic>> {
+		with_dwarf(*self, code_start, code_end, sections, |info| {
+			info.checked_arithmetic(code, &offsets)
+		})
+		.flatten()
 	}
 
 	/// Tells the node's store that `module` (with DWARF) is a debug build of the code
@@ -80,6 +95,26 @@ pub trait ContractDebug {
 		use sp_externalities::ExternalitiesExt as _;
 		if let Some(ext) = self.extension::<TraceExt>() {
 			ext.submit(trace);
+		}
+	}
+}
+
+/// `f` of the decoded DWARF of a [`crate::DwarfSections`] given by its fields: from the node's
+/// store when it has one (which keeps decoded DWARF by its content, so the answer is the same),
+/// else decoded here.
+#[cfg(not(substrate_runtime))]
+fn with_dwarf<R>(
+	mut ext: &mut dyn sp_externalities::Externalities,
+	code_start: u32,
+	code_end: u32,
+	sections: &[u8],
+	f: impl FnOnce(&crate::DebugInfo) -> R,
+) -> Option<R> {
+	use sp_externalities::ExternalitiesExt as _;
+	match ext.extension::<DebugInfoExt>() {
+		Some(store) => store.store.with_sections(code_start, code_end, sections, f),
+		None => {
+			crate::DebugInfo::from_parts(code_start, code_end, sections).ok().map(|info| f(&info))
 		}
 	}
 }

@@ -33,6 +33,8 @@ pub use interface::contract_debug;
 pub use interface::contract_debug::HostFunctions;
 
 #[cfg(not(substrate_runtime))]
+mod checked_arithmetic;
+#[cfg(not(substrate_runtime))]
 mod collector;
 #[cfg(not(substrate_runtime))]
 mod dwarf;
@@ -139,6 +141,28 @@ impl core::fmt::Display for SourceFrame {
 /// The innermost frame in the contract's own code: where a developer should look.
 pub fn user_frame(frames: &[SourceFrame]) -> Option<&SourceFrame> {
 	frames.iter().find(|f| f.in_contract && f.line.is_some())
+}
+
+/// What a panic without a message was checking, read from the contract's code where it called
+/// the standard library's panic function (see `DebugInfo::checked_arithmetic`): builds without
+/// `ink-debug` print no message, and their panic functions are folded into one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub enum CheckedArithmetic {
+	/// An add, sub, mul or shift overflowed.
+	Overflow,
+	/// A division or remainder by zero.
+	DivisionByZero,
+}
+
+/// Whether `function` (a demangled name) is one of the standard library's generic panic
+/// functions, which a build without `ink-debug` folds into one copy under any one of their names
+/// (`panic`, `panic_fmt`, `panic_const::panic_const_add_overflow`, ...): its name does not say
+/// which check failed, only the code at the contract's call into it does
+/// ([`CheckedArithmetic`]). A bounds check or a failed `assert_eq!` keeps a function of its own.
+pub fn is_folded_panic_function(function: &str) -> bool {
+	function == "core::panicking::panic"
+		|| function == "core::panicking::panic_fmt"
+		|| function.starts_with("core::panicking::panic_const::")
 }
 
 /// The DWARF of a debug build as the chain keeps it, beside the stripped code: the `.debug_*`

@@ -188,18 +188,16 @@ impl DebugInfoStore {
 		inner.decoded.get(code_hash).map(f)
 	}
 
-	/// The source frames of a backtrace in code whose DWARF the chain keeps (a
-	/// [`DwarfSections`] given by its fields); empty if it is unusable. Decoded DWARF is kept by
-	/// the hash of that content, so this is the same as
-	/// `DebugInfo::from_parts(..)?.symbolicate_backtrace(offsets)`, without copying the sections
-	/// when they are decoded already.
-	pub fn symbolicate_sections(
+	/// `f` of the DWARF the chain keeps of some code (a [`DwarfSections`] given by its fields),
+	/// or `None` if it is unusable. Decoded DWARF is kept by the hash of that content, so this
+	/// is `f(&DebugInfo::from_parts(..)?)` without decoding the sections again.
+	pub fn with_sections<R>(
 		&self,
 		code_start: u32,
 		code_end: u32,
 		sections: &[u8],
-		offsets: &[u32],
-	) -> Vec<SourceFrame> {
+		f: impl FnOnce(&DebugInfo) -> R,
+	) -> Option<R> {
 		let mut content = Vec::with_capacity(40);
 		content.extend_from_slice(&code_start.to_le_bytes());
 		content.extend_from_slice(&code_end.to_le_bytes());
@@ -207,16 +205,10 @@ impl DebugInfoStore {
 		let key = sp_crypto_hashing::blake2_256(&content);
 		let mut inner = self.lock();
 		if !inner.decoded_sections.contains(&key) {
-			let Ok(decoded) = DebugInfo::from_parts(code_start, code_end, sections) else {
-				return Vec::new();
-			};
+			let decoded = DebugInfo::from_parts(code_start, code_end, sections).ok()?;
 			inner.decoded_sections.insert(key, decoded, sections.len());
 		}
-		inner
-			.decoded_sections
-			.get(&key)
-			.map(|info| info.symbolicate_backtrace(offsets))
-			.unwrap_or_default()
+		inner.decoded_sections.get(&key).map(f)
 	}
 
 	/// The source frames of a backtrace of `code_hash`; empty without debug info.

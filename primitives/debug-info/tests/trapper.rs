@@ -2,7 +2,9 @@
 //! its frames symbolicated from the DWARF of its debug twin: every trap must land on the
 //! source line marked `// TRAP(<kind>)` in `pallets/contracts/fixtures/ink/trapper/lib.rs`.
 
-use callisto_debug_info::{split_debug_sections, user_frame, DebugInfo, DwarfSections};
+use callisto_debug_info::{
+	split_debug_sections, user_frame, CheckedArithmetic, DebugInfo, DwarfSections,
+};
 use sp_sandbox::{
 	Backend, EnvironmentDefinitionBuilder, Error, HostError, Instance, Memory, ModuleCache,
 	ReturnValue, SandboxExt, Value,
@@ -257,9 +259,73 @@ fn traps_of_a_build_without_ink_debug_land_on_the_contract_line() {
 	);
 }
 
+/// The same build: the panic functions are folded, so only the code at the contract's call into
+/// them says what the check was. An overflow and a division by zero say so; a failed assert, an
+/// explicit panic, `unreachable!` and a bounds check (which has its own panic function) do not.
+#[test]
+fn the_checks_of_a_build_without_ink_debug_name_overflow_and_division() {
+	let debug = std::fs::read(format!("{FIXTURES}/build/trapper-release.debug.wasm")).unwrap();
+	let info = DebugInfo::from_wasm(&debug).unwrap();
+	let code = std::fs::read(format!("{FIXTURES}/build/trapper-release.wasm")).unwrap();
+	let metadata: serde_json::Value =
+		serde_json::from_slice(&std::fs::read(format!("{FIXTURES}/build/trapper.json")).unwrap())
+			.unwrap();
+	for (message, check) in [
+		("overflow", Some(CheckedArithmetic::Overflow)),
+		("divide_by_zero", Some(CheckedArithmetic::DivisionByZero)),
+		("assert", None),
+		("panic", None),
+		("unreachable", None),
+		("index_out_of_bounds", None),
+	] {
+		let frames = trap_frames(&code, selector(&metadata, message));
+		assert_eq!(info.checked_arithmetic(&code, &frames), check, "{message}");
+	}
+	// Offsets outside any panic, or none at all, say nothing.
+	assert_eq!(info.checked_arithmetic(&code, &[]), None);
+	assert_eq!(info.checked_arithmetic(&code, &[u32::MAX]), None);
+	assert_eq!(info.checked_arithmetic(b"not wasm", &[1, 2]), None);
+}
+
+/// The `arithmetic` fixture, a release build: each checked operation that traps reads as what
+/// it checked, `u128` (ink!'s `Balance`) included; panics with no arithmetic at the call, and a
+/// call whose position holds two kinds of check, read as nothing. Every trap is located on its
+/// marked line.
+#[test]
+fn checked_arithmetic_of_a_release_build_names_what_was_checked() {
+	use CheckedArithmetic::{DivisionByZero, Overflow};
+	let debug = std::fs::read(format!("{FIXTURES}/build/arithmetic.debug.wasm")).unwrap();
+	let info = DebugInfo::from_wasm(&debug).unwrap();
+	let code = std::fs::read(format!("{FIXTURES}/build/arithmetic.wasm")).unwrap();
+	let source = std::fs::read_to_string(format!("{FIXTURES}/ink/arithmetic/lib.rs")).unwrap();
+	let metadata: serde_json::Value = serde_json::from_slice(
+		&std::fs::read(format!("{FIXTURES}/build/arithmetic.json")).unwrap(),
+	)
+	.unwrap();
+	for (message, check) in [
+		("add_u128", Some(Overflow)),
+		("mul_u128", Some(Overflow)),
+		("div_u128", Some(DivisionByZero)),
+		("rem_u64", Some(DivisionByZero)),
+		("sub_u64", Some(Overflow)),
+		("div_i32", Some(DivisionByZero)),
+		("mul_i32", Some(Overflow)),
+		("shl_u32", Some(Overflow)),
+		("assert_plain", None),
+		("unwrap_none", None),
+		("divide_then_add", None),
+	] {
+		let frames = trap_frames(&code, selector(&metadata, message));
+		assert_eq!(info.checked_arithmetic(&code, &frames), check, "{message}");
+		let source_frames = info.symbolicate_backtrace(&frames);
+		let user = user_frame(&source_frames).expect("a frame in the contract");
+		assert_eq!(user.line, Some(marked_line(&source, message)), "{message}");
+	}
+}
+
 #[test]
 fn every_fixture_names_its_own_crate() {
-	for name in ["flipper", "erc20", "caller", "events", "trapper", "bench"] {
+	for name in ["flipper", "erc20", "caller", "events", "trapper", "bench", "arithmetic"] {
 		let debug = std::fs::read(format!("{FIXTURES}/build/{name}.debug.wasm")).unwrap();
 		let info = DebugInfo::from_wasm(&debug).unwrap();
 		assert_eq!(info.contract_crate(), Some(name));

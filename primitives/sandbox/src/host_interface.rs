@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use sp_runtime_interface::{
 	pass_by::{
 		AllocateAndReturnByCodec, PassFatPointerAndDecode, PassFatPointerAndRead,
-		PassFatPointerAndWrite,
+		PassFatPointerAndWrite, PassPointerAndReadCopy,
 	},
 	runtime_interface,
 };
@@ -80,6 +80,23 @@ pub trait Sandbox {
 		use sp_externalities::ExternalitiesExt as _;
 		match self.extension::<SandboxExt>() {
 			Some(ext) => ext.instance_new(code, &env, &config),
+			None => Err(Error::NoExtension),
+		}
+	}
+
+	/// Instantiate the module prepared for the code whose blake2-256 hash is `code_hash`;
+	/// [`Error::NotCached`] if there is none for `config` (then [`Self::instance_new`] with the
+	/// code). A node's cache decides only how fast the answer comes, never what it is: the
+	/// module under a hash is the one prepared from the code of that hash.
+	fn instance_new_cached(
+		&mut self,
+		code_hash: PassPointerAndReadCopy<[u8; 32], 32>,
+		env: PassFatPointerAndDecode<EnvironmentDefinition>,
+		config: PassFatPointerAndDecode<Config>,
+	) -> AllocateAndReturnByCodec<Result<u32, Error>> {
+		use sp_externalities::ExternalitiesExt as _;
+		match self.extension::<SandboxExt>() {
+			Some(ext) => ext.instance_new_cached(code_hash, &env, &config),
 			None => Err(Error::NoExtension),
 		}
 	}

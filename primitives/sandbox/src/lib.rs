@@ -202,6 +202,9 @@ pub enum Error {
 	InvalidConfig,
 	/// A function's blocks (`block`, `loop`, `if`) nest deeper than [`MAX_NESTING_DEPTH`].
 	NestingTooDeep,
+	/// [`Instance::new_cached`] asked for code the host has not prepared (for this config):
+	/// the caller hands over the code itself.
+	NotCached,
 }
 
 /// Largest `Config::max_stack_height` the host accepts. The engines' own limits (wasmi's

@@ -151,12 +151,34 @@ impl<T> Instance<T> {
 		config: &Config,
 	) -> Result<Self, Error> {
 		let handle = sandbox::instance_new(code, env_def.def.clone(), config.clone())?;
-		Ok(Self {
+		Ok(Self::with_handle(handle, env_def))
+	}
+
+	/// [`Self::new`] for `code` whose blake2-256 hash is `code_hash` (a contract's code hash):
+	/// the host instantiates the module it prepared for that hash, so the code crosses to the
+	/// host and is hashed there only the first time (and again after the host evicted it).
+	///
+	/// `code_hash` must be the hash of `code`: the host answers by the hash alone.
+	pub fn new_cached(
+		code_hash: &[u8; 32],
+		code: &[u8],
+		env_def: &EnvironmentDefinitionBuilder<T>,
+		config: &Config,
+	) -> Result<Self, Error> {
+		match sandbox::instance_new_cached(*code_hash, env_def.def.clone(), config.clone()) {
+			Ok(handle) => Ok(Self::with_handle(handle, env_def)),
+			Err(Error::NotCached) => Self::new(code, env_def, config),
+			Err(e) => Err(e),
+		}
+	}
+
+	fn with_handle(handle: u32, env_def: &EnvironmentDefinitionBuilder<T>) -> Self {
+		Self {
 			handle,
 			funcs: env_def.funcs.clone(),
 			_memories: env_def.memories.clone(),
 			gas_left: u64::MAX,
-		})
+		}
 	}
 
 	/// Set the gas budget of the next [`Self::invoke`] (in instrumentation units). Values above

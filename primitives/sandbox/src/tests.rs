@@ -825,6 +825,47 @@ fn cache_is_shared_and_bounded() {
 	assert_eq!((stats.entries, stats.misses, stats.evictions), (1, 3, 2));
 }
 
+/// A contract's code crosses to the host once: later instances name it by its hash. Unknown
+/// hashes, another config and evicted code say `NotCached`, and `Instance::new_cached` then
+/// hands over the code; the instances run alike either way.
+#[test]
+fn cached_code_is_instantiated_by_its_hash() {
+	let code = wasm(r#"(module (func (export "call") (result i32) i32.const 7))"#);
+	let hash = sp_crypto_hashing::blake2_256(&code);
+	let other = Config { max_globals: Config::default().max_globals - 1, ..Config::default() };
+	for backend in BACKENDS {
+		let shared = cache();
+		run_on(backend, shared.clone(), || {
+			let env = EnvironmentDefinitionBuilder::<State>::new();
+			let no_imports = crate::EnvironmentDefinition::default;
+			let by_hash = |config: &Config| {
+				sandbox::instance_new_cached(hash, no_imports(), config.clone()).map(drop)
+			};
+			assert_eq!(by_hash(&Config::default()), Err(Error::NotCached), "nothing held yet");
+			let mut state = State::default();
+			for _ in 0..3 {
+				let mut i =
+					Instance::new_cached(&hash, &code, &env, &Config::default()).expect("valid");
+				assert_eq!(
+					i.invoke("call", &[], &mut state),
+					Ok(ReturnValue::Value(Value::I32(7)))
+				);
+			}
+			assert_eq!(by_hash(&Config::default()), Ok(()));
+			assert_eq!(by_hash(&other), Err(Error::NotCached), "prepared under another config");
+			let unknown = sp_crypto_hashing::blake2_256(b"no such code");
+			let result = sandbox::instance_new_cached(unknown, no_imports(), Config::default());
+			assert_eq!(result, Err(Error::NotCached));
+			// An out-of-range config is refused before any lookup, as `Instance::new` does.
+			let huge = Config { max_memory_pages: 65537, ..Config::default() };
+			assert_eq!(by_hash(&huge), Err(Error::InvalidConfig));
+		});
+		let stats = shared.lock().expect("not poisoned").stats();
+		// The first `new_cached` missed and prepared the code; every later one hit by hash.
+		assert_eq!((stats.misses, stats.hits, stats.entries), (1, 3, 1), "{backend:?}");
+	}
+}
+
 /// wasmi never frees translated code, so the cache starts a fresh wasmi engine once the current
 /// one has seen as much code as the cache holds; a cached module of an older engine is
 /// translated again into the current one and runs as before.

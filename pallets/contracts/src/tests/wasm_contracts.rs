@@ -807,7 +807,7 @@ fn ink_fixture(name: &str) -> Vec<u8> {
 
 #[test]
 fn ink_fixtures_pass_upload_validation() {
-	for name in ["flipper", "erc20", "caller", "events", "trapper", "bench"] {
+	for name in ["flipper", "erc20", "caller", "events", "trapper", "bench", "arithmetic"] {
 		let code = ink_fixture(name);
 		let interface = crate::wasm::read_interface_for_tests(&code);
 		assert!(interface.is_ok(), "{name}: {interface:?}");
@@ -829,7 +829,12 @@ fn selector(name: &str) -> Vec<u8> {
 
 /// The line of the trapper's source marked `// TRAP(<kind>)`.
 fn trapper_line(kind: &str) -> u32 {
-	let path = format!("{}/fixtures/ink/trapper/lib.rs", env!("CARGO_MANIFEST_DIR"));
+	marked_line("trapper", kind)
+}
+
+/// The line of the fixture `contract`'s source marked `// TRAP(<kind>)`.
+fn marked_line(contract: &str, kind: &str) -> u32 {
+	let path = format!("{}/fixtures/ink/{contract}/lib.rs", env!("CARGO_MANIFEST_DIR"));
 	let source = std::fs::read_to_string(path).unwrap();
 	let marker = format!("// TRAP({kind})");
 	source.lines().position(|l| l.contains(&marker)).unwrap() as u32 + 1
@@ -840,7 +845,8 @@ fn deploy_debug_trapper(debug: DebugInfo) -> AccountId32 {
 	deploy_debug_build("trapper", debug)
 }
 
-/// Instantiates the fixture `name` (the trapper or a variant) from its debug twin.
+/// Instantiates the fixture `name` (a trapper build or another contract whose constructor is
+/// `new()`) from its debug twin.
 fn deploy_debug_build(name: &str, debug: DebugInfo) -> AccountId32 {
 	let code =
 		std::fs::read(format!("{}/fixtures/build/{name}.debug.wasm", env!("CARGO_MANIFEST_DIR")))
@@ -878,15 +884,24 @@ const TRAPPER_MESSAGES: [(&str, Option<u32>, &str); 7] = [
 /// Calls each of the trapper's messages on the build `fixture` deployed from its debug twin, on
 /// both backends; asserts they agree and returns each call's `ContractTrapped` events.
 fn trap_every_message(fixture: &str) -> Vec<Vec<Event<Test>>> {
+	let messages: Vec<_> =
+		TRAPPER_MESSAGES.iter().map(|(message, arg, _)| (*message, *arg)).collect();
+	trap_each(fixture, &messages)
+}
+
+/// Calls each of `messages` (with its argument, if any) on the build `fixture` deployed from its
+/// debug twin, on both backends; asserts every call traps and the backends agree, and returns
+/// each call's `ContractTrapped` events.
+fn trap_each(fixture: &str, messages: &[(&str, Option<u32>)]) -> Vec<Vec<Event<Test>>> {
 	let deployable = ink_fixture(fixture);
 	let [wasmi, wasmtime] = on_both_backends(|| {
 		new_test_ext().execute_with(|| {
 			// Uploading the debug twin stores the stripped code: the deployable module's hash.
 			let address = deploy_debug_build(fixture, DebugInfo::UnsafeDebug);
 			assert_eq!(Contracts::code_hash(&address), Some(BlakeTwo256::hash(&deployable)));
-			TRAPPER_MESSAGES
+			messages
 				.iter()
-				.map(|(message, arg, _)| {
+				.map(|(message, arg)| {
 					System::reset_events();
 					let mut input = selector(message);
 					if let Some(arg) = arg {
@@ -964,16 +979,19 @@ fn traps_of_a_debug_build_name_kind_message_and_source_line() {
 	}
 }
 
-/// A release build without `ink-debug`: no message, and the panic handler ignores the one it
-/// gets, so LLVM shares one panic path between checks. The location still names the
-/// contract's line; the kind is what the code still shows: an index check keeps its own
-/// standard-library function, overflow, division by zero, assertions and `unreachable!` all
-/// reach the same `core::panicking` function and read as `Panic`. `panic` and `unreachable`
-/// compile to the very same code (one copy kept), so they are located alike.
+/// A release build without `ink-debug`, with the registry and the toolchain remapped to names no
+/// path rule knows: no message, and the panic handler ignores the one it gets, so LLVM folds the
+/// standard library's panic functions into one. The location still names the contract's line.
+/// The kind is what the code still shows: an index check keeps its own panic function; an
+/// overflow and a division by zero keep their arithmetic at the call into the folded one; a
+/// failed `assert!`, an explicit `panic!` and `unreachable!` are panics with nothing else to
+/// tell them apart, and `panic` and `unreachable` compile to the very same code (one copy kept),
+/// so they are located alike.
 #[test]
 fn traps_of_a_release_build_name_the_contract_line() {
 	use TrapKind::*;
-	let kinds = [Panic, Panic, Panic, IndexOutOfBounds, Panic, Panic, StackExhausted];
+	let kinds =
+		[Panic, Panic, ArithmeticOverflow, IndexOutOfBounds, DivisionByZero, Panic, StackExhausted];
 	let traps = trap_every_message("trapper-release");
 	let mut lines = Vec::new();
 	for (((message, _, marker), kind), events) in TRAPPER_MESSAGES.iter().zip(&kinds).zip(&traps) {
@@ -989,6 +1007,43 @@ fn traps_of_a_release_build_name_the_contract_line() {
 	// `panic` and `unreachable`: one shared copy, on one of their two lines.
 	assert_eq!(lines[0], lines[5]);
 	assert!([trapper_line("panic"), trapper_line("unreachable")].contains(&lines[0]));
+}
+
+/// The `arithmetic` fixture, a release build: checked arithmetic that traps reads as what it
+/// checked (from the code at the call into the folded panic function), `u128` included, on both
+/// backends; a plain `assert!`, an `unwrap` of `None` and a position holding two kinds of check
+/// stay `Panic`. Every trap is located on its marked line.
+#[test]
+fn checked_arithmetic_of_a_release_build_reads_as_its_kind() {
+	use TrapKind::*;
+	let expected = [
+		("add_u128", ArithmeticOverflow),
+		("mul_u128", ArithmeticOverflow),
+		("div_u128", DivisionByZero),
+		("rem_u64", DivisionByZero),
+		("sub_u64", ArithmeticOverflow),
+		("div_i32", DivisionByZero),
+		("mul_i32", ArithmeticOverflow),
+		("shl_u32", ArithmeticOverflow),
+		("assert_plain", Panic),
+		("unwrap_none", Panic),
+		("divide_then_add", Panic),
+	];
+	let messages: Vec<_> = expected.iter().map(|(message, _)| (*message, None)).collect();
+	let traps = trap_each("arithmetic", &messages);
+	for ((message, kind), events) in expected.iter().zip(&traps) {
+		let (got, text, location) = the_trap(events, message);
+		assert_eq!(got, kind, "{message}");
+		assert_eq!(text, "", "{message}: no message without ink-debug");
+		assert_eq!(
+			(location.file.as_str(), location.line),
+			(
+				"/callisto/pallets/contracts/fixtures/ink/arithmetic/lib.rs",
+				marked_line("arithmetic", message)
+			),
+			"{message}"
+		);
+	}
 }
 
 /// The location of the trap of the trapper's `panic`, dry-run at `address`.

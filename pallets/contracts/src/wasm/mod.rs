@@ -210,14 +210,20 @@ impl<T: Config> Executable<T> for WasmBlob<T> {
 				host_fns::entry_point::<E>(import.index),
 			);
 		}
-		let mut instance = Instance::new(&self.code, &env, &prepare::sandbox_config::<T>())
-			.map_err(|error| rejected(prepare::reject_reason(&error)))?;
+		// By its hash: the host keeps the module it prepared, so the code crosses over and is
+		// hashed again only when the host has not seen it (or evicted it).
+		let config = prepare::sandbox_config::<T>();
+		let instance = match <[u8; 32]>::try_from(self.code_hash.as_ref()) {
+			Ok(hash) => Instance::new_cached(&hash, &self.code, &env, &config),
+			Err(_) => Instance::new(&self.code, &env, &config),
+		};
+		let mut instance = instance.map_err(|error| rejected(prepare::reject_reason(&error)))?;
 		let mut runtime = Runtime::new(ext, input_data, memory);
 		instance.set_gas_left(runtime.initial_fuel());
 		let outcome = instance.invoke(function.identifier(), &[], &mut runtime);
 		// The engine never gets more fuel than the meter has, so this charge cannot fail.
 		let _ = runtime.sync_from_engine(instance.gas_left());
-		runtime.into_result(outcome, &self.code_hash)
+		runtime.into_result(outcome, &self.code_hash, &self.code)
 	}
 
 	fn code_info(&self) -> &CodeInfo<T> {

@@ -47,6 +47,23 @@ fn symbolicate<T: Config>(
 	}
 }
 
+/// What a panic without a message was checking, read from `code` (the stripped module
+/// `code_hash`) where the contract called the panic and the DWARF the chain keeps of it.
+fn checked_arithmetic<T: Config>(
+	code_hash: &crate::CodeHash<T>,
+	code: &[u8],
+	offsets: &[u32],
+) -> Option<callisto_debug_info::CheckedArithmetic> {
+	let dwarf = crate::DebugInfoOf::<T>::get(code_hash)?;
+	callisto_debug_info::contract_debug::checked_arithmetic(
+		dwarf.code_start,
+		dwarf.code_end,
+		&dwarf.sections,
+		code,
+		offsets.to_vec(),
+	)
+}
+
 /// The backtrace of a trap for the node log, innermost frame first, with source lines (the
 /// pallet logs the trap's kind, message and location separately, with the event).
 fn backtrace_text(
@@ -269,11 +286,13 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 	}
 
 	/// The frame's result from what the sandbox returned. A trap is also recorded with the
-	/// call stack, symbolicated if the chain keeps debug info of `code_hash`.
+	/// call stack, symbolicated if the chain keeps debug info of `code_hash` (whose stripped
+	/// module is `code`).
 	pub fn into_result(
 		mut self,
 		outcome: Result<ReturnValue, sp_sandbox::Error>,
 		code_hash: &crate::CodeHash<E::T>,
+		code: &[u8],
 	) -> ExecResult {
 		use sp_sandbox::Error as SandboxError;
 		let reason = match (&outcome, self.trap_reason.take()) {
@@ -307,12 +326,15 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 				(TrapInfo::out_of_gas(&frames), Err(Error::<E::T>::OutOfGas.into()))
 			}
 			(Err(SandboxError::Trap(trap)), _) => {
-				let info = TrapInfo::from_engine(trap.kind, self.last_message.as_deref(), &frames);
+				let info =
+					TrapInfo::from_engine(trap.kind, self.last_message.as_deref(), &frames, || {
+						checked_arithmetic::<E::T>(code_hash, code, &offsets)
+					});
 				(info, Err(Error::<E::T>::ContractTrapped.into()))
 			}
 			(outcome, _) => {
 				log::debug!(target: LOG_TARGET, "sandbox failed: {outcome:?}");
-				let info = TrapInfo::from_engine(TrapKind::Other, None, &frames);
+				let info = TrapInfo::from_engine(TrapKind::Other, None, &frames, || None);
 				(info, Err(Error::<E::T>::ContractTrapped.into()))
 			}
 		};

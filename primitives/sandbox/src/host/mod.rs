@@ -31,7 +31,7 @@ use crate::{
 	Config, EnvironmentDefinition, Error, ExternEntity, HostError, Outcome, ReturnValue, Value,
 	WASM_PAGE_SIZE,
 };
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 /// Which engine runs the sandboxed code. Chosen per process by whoever creates the
 /// [`SandboxExt`].
@@ -281,17 +281,40 @@ impl Sandbox {
 		env: &EnvironmentDefinition,
 		config: &Config,
 	) -> Result<u32, Error> {
-		if config.max_stack_height > crate::MAX_STACK_HEIGHT_LIMIT
-			|| config.max_table_size > crate::MAX_TABLE_SIZE_LIMIT
-			|| config.max_memory_pages > 65536
-		{
-			return Err(Error::InvalidConfig);
-		}
+		check_config(config)?;
 		let (instrumented, module) = self
 			.cache
 			.lock()
 			.unwrap_or_else(|poisoned| poisoned.into_inner())
 			.get(code, config, self.backend)?;
+		self.instantiate(instrumented, module, env, config)
+	}
+
+	/// See [`crate::Instance::new_cached`].
+	pub fn instance_new_cached(
+		&mut self,
+		code_hash: [u8; 32],
+		env: &EnvironmentDefinition,
+		config: &Config,
+	) -> Result<u32, Error> {
+		check_config(config)?;
+		let (instrumented, module) = self
+			.cache
+			.lock()
+			.unwrap_or_else(|poisoned| poisoned.into_inner())
+			.get_cached(code_hash, config, self.backend)
+			.ok_or(Error::NotCached)??;
+		self.instantiate(instrumented, module, env, config)
+	}
+
+	/// Instantiates a prepared module with the runtime's `env`.
+	fn instantiate(
+		&mut self,
+		instrumented: Arc<instrument::Instrumented>,
+		module: module_cache::EngineModule,
+		env: &EnvironmentDefinition,
+		config: &Config,
+	) -> Result<u32, Error> {
 		let info = &instrumented.info;
 
 		let mut host_funcs = Vec::with_capacity(info.func_imports.len());
@@ -480,4 +503,15 @@ pub(crate) fn gas_to_global(gas: u64) -> i64 {
 /// Gas left as reported to the runtime.
 pub(crate) fn gas_from_global(gas: i64) -> u64 {
 	u64::try_from(gas).unwrap_or(0)
+}
+
+/// Refuses a [`Config`] out of the ranges the host supports.
+fn check_config(config: &Config) -> Result<(), Error> {
+	if config.max_stack_height > crate::MAX_STACK_HEIGHT_LIMIT
+		|| config.max_table_size > crate::MAX_TABLE_SIZE_LIMIT
+		|| config.max_memory_pages > 65536
+	{
+		return Err(Error::InvalidConfig);
+	}
+	Ok(())
 }

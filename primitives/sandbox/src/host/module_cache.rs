@@ -336,10 +336,7 @@ impl ModuleCache {
 		backend: Backend,
 	) -> Result<(Arc<Instrumented>, EngineModule), Error> {
 		let key = sp_crypto_hashing::blake2_256(code);
-		// A different config validates differently (limits, exports): treat as a miss.
-		if self.entries.peek(&key).is_some_and(|e| &e.config != config) {
-			self.entries.remove(&key);
-		}
+		self.forget_other_config(&key, config);
 		if !self.entries.contains(&key) {
 			let info = validate::validate(code, config)?;
 			let instrumented = Arc::new(instrument::instrument(code, info, config)?);
@@ -357,7 +354,38 @@ impl ModuleCache {
 			let evicted = self.entries.insert(key, entry, size);
 			self.stats.evictions += evicted.len() as u64;
 		}
-		let entry = self.entries.get_mut(&key).expect("inserted above if missing; qed");
+		self.modules_of(key, backend)
+	}
+
+	/// [`Self::get`] of code the cache holds, by its blake2-256 hash: `None` if it holds none
+	/// under `code_hash` for `config` (an entry of another config stays for [`Self::get`] to
+	/// replace).
+	pub fn get_cached(
+		&mut self,
+		code_hash: [u8; 32],
+		config: &Config,
+		backend: Backend,
+	) -> Option<Result<(Arc<Instrumented>, EngineModule), Error>> {
+		let held = self.entries.peek(&code_hash).is_some_and(|e| &e.config == config);
+		held.then(|| self.modules_of(code_hash, backend))
+	}
+
+	/// A different config validates differently (limits, exports): an entry prepared under
+	/// another one is a miss.
+	fn forget_other_config(&mut self, key: &[u8; 32], config: &Config) {
+		if self.entries.peek(key).is_some_and(|e| &e.config != config) {
+			self.entries.remove(key);
+		}
+	}
+
+	/// The instrumented module under `key` (which must be held) and the `backend`'s compiled
+	/// module of it.
+	fn modules_of(
+		&mut self,
+		key: [u8; 32],
+		backend: Backend,
+	) -> Result<(Arc<Instrumented>, EngineModule), Error> {
+		let entry = self.entries.get_mut(&key).ok_or(Error::InvalidState)?;
 		let instrumented = entry.instrumented.clone();
 		let module = match backend {
 			Backend::Wasmi => EngineModule::Wasmi(self.wasmi_module(key)?),

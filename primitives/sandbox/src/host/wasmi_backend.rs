@@ -8,13 +8,13 @@ use super::{
 		Instrumented, CALL_SITE_EXPORT, GAS_EXPORT, REASON_EXPORT, SP_EXPORT, STACK_EXPORT,
 	},
 	trap,
-	validate::{IntType, Signature},
+	validate::IntType,
 	MemoryInit, SandboxInstance,
 };
 use crate::{Error, HostError, Outcome, ReturnValue, Trap, TrapKind, Value};
 use std::sync::Arc;
 use wasmi::{
-	Engine, Extern, ExternType, Func, FuncType, Global, Instance, Memory, MemoryType, Module,
+	Engine, Extern, ExternType, Func, Global, Instance, Memory, MemoryType, Module,
 	ResumableCall, ResumableCallHostTrap, Store, Val, ValType,
 };
 
@@ -55,13 +55,6 @@ impl core::fmt::Display for HostCallRequest {
 
 impl wasmi::errors::HostError for HostCallRequest {}
 
-fn to_val_type(t: IntType) -> ValType {
-	match t {
-		IntType::I32 => ValType::I32,
-		IntType::I64 => ValType::I64,
-	}
-}
-
 fn to_val(v: &Value) -> Val {
 	match *v {
 		Value::I32(x) => Val::I32(x),
@@ -75,13 +68,6 @@ fn from_val(v: &Val) -> Option<Value> {
 		Val::I64(x) => Some(Value::I64(*x)),
 		_ => None,
 	}
-}
-
-fn func_type(sig: &Signature) -> FuncType {
-	FuncType::new(
-		sig.params.iter().copied().map(to_val_type).collect::<Vec<_>>(),
-		sig.result.map(to_val_type),
-	)
 }
 
 struct Suspended {
@@ -134,19 +120,20 @@ pub fn instantiate(
 	let mut func_index = 0usize;
 	for import in module.imports() {
 		match import.ty() {
-			ExternType::Func(_) => {
-				let Some(sig) = instrumented.info.func_imports.get(func_index) else {
+			// The module's own type of the import: the signature validation read, without
+			// building it again for every instance.
+			ExternType::Func(ty) => {
+				if instrumented.info.func_imports.get(func_index).is_none() {
 					return fail(Error::ForbiddenImport, leftover);
-				};
+				}
 				let Some(&index) = host_funcs.get(func_index) else {
 					return fail(Error::ForbiddenImport, leftover);
 				};
 				func_index += 1;
-				let func =
-					Func::new(&mut store, func_type(&sig.signature), move |_caller, params, _| {
-						let args = params.iter().filter_map(from_val).collect();
-						Err(wasmi::Error::host(HostCallRequest { index, args }))
-					});
+				let func = Func::new(&mut store, ty.clone(), move |_caller, params, _| {
+					let args = params.iter().filter_map(from_val).collect();
+					Err(wasmi::Error::host(HostCallRequest { index, args }))
+				});
 				imports.push(Extern::Func(func));
 			}
 			ExternType::Memory(_) => match mem {

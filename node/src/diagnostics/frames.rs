@@ -107,12 +107,7 @@ pub struct BacktraceJson {
 
 impl LocationJson {
 	pub fn position(&self) -> SourcePosition<'_> {
-		SourcePosition {
-			file: self.file.as_deref(),
-			line: self.line,
-			column: self.column,
-			function: self.function.as_deref(),
-		}
+		SourcePosition::of(&self.file, self.line, self.column, &self.function)
 	}
 }
 
@@ -123,12 +118,7 @@ impl BacktraceJson {
 	}
 
 	pub fn position(&self) -> SourcePosition<'_> {
-		SourcePosition {
-			file: self.file.as_deref(),
-			line: self.line,
-			column: self.column,
-			function: self.function.as_deref(),
-		}
+		SourcePosition::of(&self.file, self.line, self.column, &self.function)
 	}
 }
 

@@ -53,54 +53,36 @@ mod tests {
 	use super::*;
 	use std::io::Write as _;
 
-	/// A fresh directory under the system's temporary directory (removed on drop).
-	struct TempDir(std::path::PathBuf);
-	impl TempDir {
-		fn new(name: &str) -> Self {
-			let dir =
-				std::env::temp_dir().join(format!("callisto-cache-{name}-{}", std::process::id()));
-			let _ = std::fs::remove_dir_all(&dir);
-			std::fs::create_dir_all(&dir).unwrap();
-			Self(dir)
-		}
-		fn files(&self) -> Vec<String> {
-			let mut names: Vec<String> = std::fs::read_dir(&self.0)
-				.unwrap()
-				.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-				.collect();
-			names.sort();
-			names
-		}
-	}
-	impl Drop for TempDir {
-		fn drop(&mut self) {
-			let _ = std::fs::remove_dir_all(&self.0);
-		}
+	/// The names of the files in `dir`, sorted.
+	fn file_names(dir: &tempfile::TempDir) -> Vec<String> {
+		let entries = std::fs::read_dir(dir.path()).unwrap();
+		let names = entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
+		names.collect::<std::collections::BTreeSet<_>>().into_iter().collect()
 	}
 
 	#[test]
 	fn a_failed_write_leaves_no_file_and_keeps_the_old_one() {
-		let dir = TempDir::new("atomic");
-		let path = dir.0.join("0xab.debug.wasm");
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("0xab.debug.wasm");
 		let failing = |file: &mut std::fs::File| {
 			file.write_all(b"half of it")?;
 			Err(std::io::Error::other("killed midway"))
 		};
 		assert!(write_atomically(&path, failing).is_err());
-		assert!(dir.files().is_empty(), "{:?}", dir.files());
+		assert!(file_names(&dir).is_empty(), "{:?}", file_names(&dir));
 
 		write_atomically(&path, |file| file.write_all(b"whole")).unwrap();
 		assert!(write_atomically(&path, failing).is_err());
 		assert_eq!(std::fs::read(&path).unwrap(), b"whole");
-		assert_eq!(dir.files(), ["0xab.debug.wasm"]);
+		assert_eq!(file_names(&dir), ["0xab.debug.wasm"]);
 	}
 
 	#[test]
 	fn leftovers_of_killed_writes_are_removed_and_nothing_else() {
-		let dir = TempDir::new("leftover");
-		std::fs::write(dir.0.join(format!("{TMP_PREFIX}1-0-0xab.scale")), b"trunc").unwrap();
-		std::fs::write(dir.0.join("0xcd.scale"), b"kept").unwrap();
-		remove_leftovers(&dir.0).unwrap();
-		assert_eq!(dir.files(), ["0xcd.scale"]);
+		let dir = tempfile::tempdir().unwrap();
+		std::fs::write(dir.path().join(format!("{TMP_PREFIX}1-0-0xab.scale")), b"trunc").unwrap();
+		std::fs::write(dir.path().join("0xcd.scale"), b"kept").unwrap();
+		remove_leftovers(dir.path()).unwrap();
+		assert_eq!(file_names(&dir), ["0xcd.scale"]);
 	}
 }

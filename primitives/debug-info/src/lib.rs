@@ -120,15 +120,23 @@ impl core::fmt::Display for SourcePosition<'_> {
 	}
 }
 
+impl<'a> SourcePosition<'a> {
+	/// The position of a frame whose parts are each known or not, as frames of every shape keep
+	/// them (`SourceFrame`, the trace RPC's JSON).
+	pub fn of(
+		file: &'a Option<String>,
+		line: Option<u32>,
+		column: Option<u32>,
+		function: &'a Option<String>,
+	) -> Self {
+		Self { file: file.as_deref(), line, column, function: function.as_deref() }
+	}
+}
+
 impl SourceFrame {
 	/// Where the frame is, for display.
 	pub fn position(&self) -> SourcePosition<'_> {
-		SourcePosition {
-			file: self.file.as_deref(),
-			line: self.line,
-			column: self.column,
-			function: self.function.as_deref(),
-		}
+		SourcePosition::of(&self.file, self.line, self.column, &self.function)
 	}
 }
 

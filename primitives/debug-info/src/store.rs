@@ -295,29 +295,11 @@ mod tests {
 		hash
 	}
 
-	/// A fresh directory under the system's temporary directory (removed on drop).
-	struct TempDir(PathBuf);
-	impl TempDir {
-		fn new(name: &str) -> Self {
-			let dir = std::env::temp_dir()
-				.join(format!("callisto-debug-info-{name}-{}", std::process::id()));
-			let _ = std::fs::remove_dir_all(&dir);
-			std::fs::create_dir_all(&dir).unwrap();
-			Self(dir)
-		}
-		fn files(&self) -> Vec<String> {
-			let mut names: Vec<String> = std::fs::read_dir(&self.0)
-				.unwrap()
-				.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-				.collect();
-			names.sort();
-			names
-		}
-	}
-	impl Drop for TempDir {
-		fn drop(&mut self) {
-			let _ = std::fs::remove_dir_all(&self.0);
-		}
+	/// The names of the files in `dir`, sorted.
+	fn file_names(dir: &tempfile::TempDir) -> Vec<String> {
+		let entries = std::fs::read_dir(dir.path()).unwrap();
+		let names = entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned());
+		names.collect::<std::collections::BTreeSet<_>>().into_iter().collect()
 	}
 
 	fn small_limits(count: usize) -> Limits {
@@ -381,26 +363,26 @@ mod tests {
 
 	#[test]
 	fn a_persisted_registration_survives_eviction_and_restart() {
-		let dir = TempDir::new("persisted");
-		let store = DebugInfoStore::with_limits(Some(dir.0.clone()), small_limits(1));
+		let dir = tempfile::tempdir().unwrap();
+		let store = DebugInfoStore::with_limits(Some(dir.path().to_path_buf()), small_limits(1));
 		store.register(hash(0), variant(0)).unwrap();
 		store.register_in_memory(hash(1), Arc::new(variant(1))).unwrap();
-		assert_eq!(dir.files().len(), 1, "only the persisted registration is a file");
+		assert_eq!(file_names(&dir).len(), 1, "only the persisted registration is a file");
 		// Evicted from memory, loaded again from disk.
 		assert!(store.contains(&hash(0)));
-		let reopened = DebugInfoStore::persisted(dir.0.clone()).unwrap();
+		let reopened = DebugInfoStore::persisted(dir.path().to_path_buf()).unwrap();
 		assert!(reopened.contains(&hash(0)));
 		assert!(!reopened.contains(&hash(1)), "memory only");
 	}
 
 	#[test]
 	fn opening_the_store_removes_what_a_killed_write_left() {
-		let dir = TempDir::new("leftover");
+		let dir = tempfile::tempdir().unwrap();
 		let leftover = format!("{}1-0-0xab.debug.wasm", callisto_cache::TMP_PREFIX);
-		std::fs::write(dir.0.join(leftover), b"trunc").unwrap();
-		std::fs::write(dir.0.join("0xcd.debug.wasm"), b"kept").unwrap();
-		DebugInfoStore::persisted(dir.0.clone()).unwrap();
-		assert_eq!(dir.files(), ["0xcd.debug.wasm"]);
+		std::fs::write(dir.path().join(leftover), b"trunc").unwrap();
+		std::fs::write(dir.path().join("0xcd.debug.wasm"), b"kept").unwrap();
+		DebugInfoStore::persisted(dir.path().to_path_buf()).unwrap();
+		assert_eq!(file_names(&dir), ["0xcd.debug.wasm"]);
 	}
 
 	/// Runs the runtime's side of an upload of `module` (as the contracts pallet does in a dry
@@ -419,28 +401,28 @@ mod tests {
 
 	#[test]
 	fn a_dry_run_registration_stays_in_memory() {
-		let dir = TempDir::new("dry-run");
-		let store = DebugInfoStore::persisted(dir.0.clone()).unwrap();
+		let dir = tempfile::tempdir().unwrap();
+		let store = DebugInfoStore::persisted(dir.path().to_path_buf()).unwrap();
 		for n in 0..4 {
 			runtime_call(&store, hash(n), &variant(n), false);
 		}
-		assert!(dir.files().is_empty(), "{:?}", dir.files());
+		assert!(file_names(&dir).is_empty(), "{:?}", file_names(&dir));
 		// Still located for the developer who ran it.
 		assert!((0..4).all(|n| store.contains(&hash(n))));
 	}
 
 	#[test]
 	fn a_registration_in_a_block_persists() {
-		let dir = TempDir::new("block");
-		let store = DebugInfoStore::persisted(dir.0.clone()).unwrap();
+		let dir = tempfile::tempdir().unwrap();
+		let store = DebugInfoStore::persisted(dir.path().to_path_buf()).unwrap();
 		runtime_call(&store, hash(7), &variant(7), false);
-		assert!(dir.files().is_empty());
+		assert!(file_names(&dir).is_empty());
 		// The same code uploaded on chain later.
 		runtime_call(&store, hash(7), &variant(7), true);
 		let hex: String = hash(7).iter().map(|b| format!("{b:02x}")).collect();
-		assert_eq!(dir.files(), [format!("0x{hex}.debug.wasm")]);
-		assert_eq!(std::fs::read(dir.0.join(&dir.files()[0])).unwrap(), variant(7));
-		assert!(DebugInfoStore::persisted(dir.0.clone()).unwrap().contains(&hash(7)));
+		assert_eq!(file_names(&dir), [format!("0x{hex}.debug.wasm")]);
+		assert_eq!(std::fs::read(dir.path().join(&file_names(&dir)[0])).unwrap(), variant(7));
+		assert!(DebugInfoStore::persisted(dir.path().to_path_buf()).unwrap().contains(&hash(7)));
 	}
 
 	#[test]

@@ -144,7 +144,7 @@ sp_externalities::decl_extension! {
 impl SandboxExt {
 	/// A sandbox that runs code on `backend` and takes compiled modules from `cache`.
 	pub fn new(backend: Backend, cache: SharedModuleCache) -> Self {
-		let tiering = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).tiering();
+		let tiering = module_cache::lock(&cache).tiering();
 		Self(Sandbox {
 			backend,
 			cache,
@@ -282,11 +282,8 @@ impl Sandbox {
 		config: &Config,
 	) -> Result<u32, Error> {
 		check_config(config)?;
-		let (instrumented, module) = self
-			.cache
-			.lock()
-			.unwrap_or_else(|poisoned| poisoned.into_inner())
-			.get(code, config, self.backend)?;
+		let (instrumented, module) =
+			module_cache::lock(&self.cache).get(code, config, self.backend)?;
 		self.instantiate(instrumented, module, env, config)
 	}
 
@@ -298,10 +295,7 @@ impl Sandbox {
 		config: &Config,
 	) -> Result<u32, Error> {
 		check_config(config)?;
-		let (instrumented, module) = self
-			.cache
-			.lock()
-			.unwrap_or_else(|poisoned| poisoned.into_inner())
+		let (instrumented, module) = module_cache::lock(&self.cache)
 			.get_cached(code_hash, config, self.backend)
 			.ok_or(Error::NotCached)??;
 		self.instantiate(instrumented, module, env, config)
@@ -372,8 +366,7 @@ impl Sandbox {
 		let live = match self.backend {
 			Backend::Wasmi => None,
 			Backend::Wasmtime => {
-				let slot =
-					self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).live_slot();
+				let slot = module_cache::lock(&self.cache).live_slot();
 				if slot.is_none() {
 					log::warn!(
 						target: crate::LOG_TARGET,

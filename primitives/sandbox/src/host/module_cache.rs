@@ -481,7 +481,8 @@ impl ModuleCache {
 	}
 }
 
-fn lock(cache: &SharedModuleCache) -> MutexGuard<'_, ModuleCache> {
+/// The cache behind `cache`.
+pub(super) fn lock(cache: &SharedModuleCache) -> MutexGuard<'_, ModuleCache> {
 	// A poisoned lock only means a panic elsewhere; the cache stays consistent between calls.
 	cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

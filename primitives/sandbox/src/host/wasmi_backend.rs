@@ -14,8 +14,8 @@ use super::{
 use crate::{Error, HostError, Outcome, ReturnValue, Trap, TrapKind, Value};
 use std::sync::Arc;
 use wasmi::{
-	Engine, Extern, ExternType, Func, Global, Instance, Memory, MemoryType, Module,
-	ResumableCall, ResumableCallHostTrap, Store, Val, ValType,
+	Engine, Extern, ExternType, Func, Global, Instance, Memory, MemoryType, Module, ResumableCall,
+	ResumableCallHostTrap, Store, Val, ValType,
 };
 
 /// The engine's own limits are far above the instrumented stack limit, so the instrumented

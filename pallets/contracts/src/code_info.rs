@@ -28,17 +28,17 @@ use sp_runtime::traits::Zero;
 #[scale_info(replace_segment("code_info", "wasm"))]
 pub struct CodeInfo<T: Config> {
 	/// Who uploaded the code; the only account allowed to remove it.
-	pub(crate) owner: AccountIdOf<T>,
+	owner: AccountIdOf<T>,
 	/// Deposit held on the owner for storing the code.
 	#[codec(compact)]
-	pub(crate) deposit: BalanceOf<T>,
+	deposit: BalanceOf<T>,
 	/// Number of contracts using the code (including delegate dependencies).
 	#[codec(compact)]
-	pub(crate) refcount: u64,
+	refcount: u64,
 	/// Whether the code may only run where determinism is not required.
 	determinism: Determinism,
 	/// Length of the code in bytes.
-	pub(crate) code_len: u32,
+	code_len: u32,
 }
 
 /// Whether code must behave identically on every node.
@@ -70,14 +70,12 @@ impl<T: Config> CodeInfo<T> {
 	}
 
 	/// The same metadata with `deposit` recorded as held.
-	#[cfg(test)]
 	pub fn with_deposit(mut self, deposit: BalanceOf<T>) -> Self {
 		self.deposit = deposit;
 		self
 	}
 
 	/// The uploader.
-	#[cfg(test)]
 	pub fn owner(&self) -> &AccountIdOf<T> {
 		&self.owner
 	}
@@ -88,7 +86,6 @@ impl<T: Config> CodeInfo<T> {
 	}
 
 	/// How many contracts use the code.
-	#[cfg(test)]
 	pub fn refcount(&self) -> u64 {
 		self.refcount
 	}

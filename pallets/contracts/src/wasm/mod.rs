@@ -95,7 +95,7 @@ impl<T: Config> UploadedCode<T> {
 	/// Deposit for storing the code: its bytes plus its metadata (at their maximal size, so
 	/// later refcount growth is covered), as two storage items.
 	fn deposit(&self) -> BalanceOf<T> {
-		let bytes = self.code_info.code_len.saturating_add(CodeInfo::<T>::max_encoded_len() as u32);
+		let bytes = self.code_info.code_len().saturating_add(CodeInfo::<T>::max_encoded_len() as u32);
 		T::DepositPerByte::get()
 			.saturating_mul(bytes.into())
 			.saturating_add(T::DepositPerItem::get().saturating_mul(2u32.into()))
@@ -120,14 +120,14 @@ impl<T: Config> UploadedCode<T> {
 		let deposit = self.deposit();
 		T::Currency::hold(
 			&HoldReason::CodeUploadDepositReserve.into(),
-			&self.code_info.owner,
+			self.code_info.owner(),
 			deposit,
 		)
 		.map_err(|error| {
 			log::debug!(target: LOG_TARGET, "code deposit of {deposit:?} failed: {error:?}");
 			<Error<T>>::StorageDepositNotEnoughFunds
 		})?;
-		self.code_info.deposit = deposit;
+		self.code_info = self.code_info.clone().with_deposit(deposit);
 		<PristineCode<T>>::insert(self.code_hash, &self.code);
 		<CodeInfoOf<T>>::insert(self.code_hash, &self.code_info);
 		if let Some(dwarf) = self.dwarf.take() {
@@ -136,7 +136,7 @@ impl<T: Config> UploadedCode<T> {
 		<Pallet<T>>::deposit_event(Event::CodeStored {
 			code_hash: self.code_hash,
 			deposit_held: deposit,
-			uploader: self.code_info.owner.clone(),
+			uploader: self.code_info.owner().clone(),
 		});
 		Ok(deposit)
 	}
@@ -146,13 +146,13 @@ impl<T: Config> UploadedCode<T> {
 pub fn remove_code<T: Config>(origin: &AccountIdOf<T>, code_hash: CodeHash<T>) -> DispatchResult {
 	<CodeInfoOf<T>>::try_mutate_exists(code_hash, |existing| {
 		let info = existing.as_ref().ok_or(<Error<T>>::CodeNotFound)?;
-		ensure!(info.refcount == 0, <Error<T>>::CodeInUse);
-		ensure!(&info.owner == origin, BadOrigin);
+		ensure!(info.refcount() == 0, <Error<T>>::CodeInUse);
+		ensure!(info.owner() == origin, BadOrigin);
 		// Best effort: a slash of the hold must not make the code unremovable.
 		let released = T::Currency::release(
 			&HoldReason::CodeUploadDepositReserve.into(),
-			&info.owner,
-			info.deposit,
+			info.owner(),
+			info.deposit(),
 			Precision::BestEffort,
 		)?;
 		<PristineCode<T>>::remove(code_hash);

@@ -95,7 +95,8 @@ impl<T: Config> UploadedCode<T> {
 	/// Deposit for storing the code: its bytes plus its metadata (at their maximal size, so
 	/// later refcount growth is covered), as two storage items.
 	fn deposit(&self) -> BalanceOf<T> {
-		let bytes = self.code_info.code_len().saturating_add(CodeInfo::<T>::max_encoded_len() as u32);
+		let bytes =
+			self.code_info.code_len().saturating_add(CodeInfo::<T>::max_encoded_len() as u32);
 		T::DepositPerByte::get()
 			.saturating_mul(bytes.into())
 			.saturating_add(T::DepositPerItem::get().saturating_mul(2u32.into()))

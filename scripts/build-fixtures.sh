@@ -17,7 +17,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ink=$root/pallets/contracts/fixtures/ink
 out=$root/pallets/contracts/fixtures/build
-contracts=(flipper erc20 caller events trapper bench arithmetic)
+contracts=(flipper erc20 caller events trapper bench arithmetic runtime_call)
 # trapper is built as a developer's debug build is (cargo-contract enables `ink-debug` there):
 # panics report their message through seal0.debug_message, and each panic site stays distinct
 # code, so DWARF can tell them apart (without messages, LLVM merges identical panic paths).

@@ -140,6 +140,9 @@ mod runtime {
 	)]
 	pub struct Runtime;
 
+	// The pallets of substrate-contracts-node at its indices, so runtime calls that contracts
+	// (`call_runtime`), scripts and client test suites encode for it mean the same here. Its
+	// index 9 is pallet-revive (PolkaVM contracts, ink! 6), which Callisto does not run.
 	#[runtime::pallet_index(0)]
 	pub type System = frame_system;
 
@@ -147,17 +150,26 @@ mod runtime {
 	pub type RandomnessCollectiveFlip = pallet_insecure_randomness_collective_flip;
 
 	#[runtime::pallet_index(2)]
-	pub type Timestamp = pallet_timestamp;
+	pub type Utility = pallet_utility;
 
 	#[runtime::pallet_index(3)]
-	pub type Balances = pallet_balances;
+	pub type Timestamp = pallet_timestamp;
 
 	#[runtime::pallet_index(4)]
-	pub type TransactionPayment = pallet_transaction_payment;
+	pub type Balances = pallet_balances;
 
 	#[runtime::pallet_index(5)]
-	pub type Sudo = pallet_sudo;
+	pub type Authorship = pallet_authorship;
 
 	#[runtime::pallet_index(6)]
+	pub type TransactionPayment = pallet_transaction_payment;
+
+	#[runtime::pallet_index(7)]
+	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(8)]
 	pub type Contracts = pallet_contracts;
+
+	#[runtime::pallet_index(10)]
+	pub type Assets = pallet_assets;
 }

@@ -43,6 +43,7 @@ const expected = {
     messages: ['add_u128', 'mul_u128', 'div_u128', 'rem_u64', 'sub_u64', 'div_i32', 'mul_i32', 'shl_u32', 'assert_plain', 'unwrap_none', 'divide_then_add'],
     events: [],
   },
+  runtime_call: { constructors: ['new'], messages: ['transfer_through_runtime'], events: [] },
 };
 
 test('every fixture has metadata', () => {

@@ -4,9 +4,10 @@
 //! cannot produce a deployable contract with valid debug info. This command builds the contract
 //! with plain cargo for `wasm32v1-none` (MVP Wasm without a start function), with line-table
 //! DWARF and no wasm-opt, then post-processes it (`callisto-contract-post`) into
-//! `<name>.wasm` (deployable) and `<name>.debug.wasm` (the same code plus DWARF), and the
-//! `<name>.json` metadata (`contract_metadata`). Deploy either module: the chain stores the code
-//! without DWARF, the node keeps the DWARF.
+//! `<name>.wasm` (deployable) and `<name>.debug.wasm` (the same code plus DWARF), the
+//! `<name>.json` metadata (`contract_metadata`) and the bundles cargo-contract users expect,
+//! `<name>.contract` and `<name>.debug.contract`. Deploy either module: the chain stores the code
+//! without DWARF and keeps the DWARF beside it.
 
 use std::{
 	path::{Path, PathBuf},
@@ -17,8 +18,9 @@ use std::{
 /// Contract tooling.
 #[derive(Debug, clap::Subcommand)]
 pub enum ContractCmd {
-	/// Build an ink! 5 contract with debug info Callisto can use: writes <name>.wasm
-	/// (deployable) and <name>.debug.wasm (same code + DWARF line tables).
+	/// Build an ink! contract with debug info Callisto can use: writes <name>.wasm (deployable),
+	/// <name>.debug.wasm (same code + DWARF line tables), <name>.json and the <name>.contract
+	/// and <name>.debug.contract bundles.
 	Build(BuildCmd),
 }
 
@@ -40,6 +42,10 @@ pub struct BuildCmd {
 	/// Skip the <name>.json metadata (it needs a host build of the contract).
 	#[arg(long)]
 	pub no_metadata: bool,
+
+	/// Features of the contract to enable (comma- or space-separated), as with cargo.
+	#[arg(long, value_name = "FEATURES", value_delimiter = ',')]
+	pub features: Vec<String>,
 }
 
 /// The release profile the contract is built with, as cargo environment overrides: small code
@@ -68,7 +74,9 @@ impl BuildCmd {
 				self.manifest_path.display()
 			)
 		})?;
-		let (package, target_dir) = package_of(&manifest)?;
+		let features: Vec<String> =
+			self.features.iter().flat_map(|f| f.split_whitespace()).map(String::from).collect();
+		let (package, target_dir) = package_of(&manifest, features.clone())?;
 		let name = package.name.clone();
 		println!("callisto contract build: {name} ({})", manifest.display());
 
@@ -82,8 +90,12 @@ impl BuildCmd {
 			.arg(&manifest)
 			.env("RUSTFLAGS", RUSTFLAGS)
 			.envs(PROFILE);
+		let mut wasm_features = features;
 		if !self.no_debug_messages {
-			cargo.args(["--features", "ink/ink-debug"]);
+			wasm_features.push("ink/ink-debug".into());
+		}
+		if !wasm_features.is_empty() {
+			cargo.args(["--features", &wasm_features.join(",")]);
 		}
 		println!("  compiling for {TARGET} (line-table DWARF, no wasm-opt)...");
 		let status = cargo.status().map_err(|e| format!("cannot run cargo: {e}"))?;
@@ -91,10 +103,8 @@ impl BuildCmd {
 			return Err(format!("cargo failed ({status}); see its output above"));
 		}
 
-		let artifact = target_dir
-			.join(TARGET)
-			.join("release")
-			.join(format!("{}.wasm", name.replace('-', "_")));
+		let artifact =
+			target_dir.join(TARGET).join("release").join(format!("{}.wasm", package.lib_name));
 		let input = std::fs::read(&artifact)
 			.map_err(|e| format!("cannot read the built module {}: {e}", artifact.display()))?;
 		let artifacts = callisto_contract_post::post_process(&input)
@@ -112,13 +122,27 @@ impl BuildCmd {
 		println!("  code hash 0x{}", sp_core::hexdisplay::HexDisplay::from(&code_hash));
 		if !self.no_metadata {
 			println!("  generating the metadata (a host build of the contract with std)...");
-			let json = crate::contract_metadata::generate(&package, &wasm, &out_dir, &target_dir)?;
+			let files = crate::contract_metadata::generate(
+				&package,
+				&wasm,
+				&debug_wasm,
+				&out_dir,
+				&target_dir,
+			)?;
 			// cargo-contract reads a module's metadata from `<stem>.json` beside it, so
 			// `cargo contract instantiate <name>.debug.wasm` needs this copy.
 			let debug_json = out_dir.join(format!("{name}.debug.json"));
-			std::fs::copy(&json, &debug_json)
+			std::fs::copy(&files.json, &debug_json)
 				.map_err(|e| format!("cannot write {}: {e}", debug_json.display()))?;
-			println!("  {} (metadata; and {}.debug.json for cargo-contract)", json.display(), name);
+			println!(
+				"  {} (metadata; and {name}.debug.json for cargo-contract)",
+				files.json.display()
+			);
+			println!(
+				"  {} (code + metadata, as cargo-contract bundles it)",
+				files.bundle.display()
+			);
+			println!("  {} (the same with DWARF)", files.debug_bundle.display());
 		}
 		println!("  done in {:.1} s. Deploy either module.", start.elapsed().as_secs_f64());
 		Ok(())
@@ -129,8 +153,12 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
 	std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// The package whose manifest is `manifest`, and the target directory cargo builds it into.
-fn package_of(manifest: &Path) -> Result<(crate::contract_metadata::PackageInfo, PathBuf), String> {
+/// The package whose manifest is `manifest` (built with `features`), and the target directory
+/// cargo builds it into.
+fn package_of(
+	manifest: &Path,
+	features: Vec<String>,
+) -> Result<(crate::contract_metadata::PackageInfo, PathBuf), String> {
 	let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 		.args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
 		.arg(manifest)
@@ -158,8 +186,21 @@ fn package_of(manifest: &Path) -> Result<(crate::contract_metadata::PackageInfo,
 			format!("{} is not a package manifest (a workspace root?); pass the contract's own Cargo.toml", manifest.display())
 		})?;
 	let name = package["name"].as_str().ok_or("the package has no name")?.to_string();
+	let is_ink = package["dependencies"]
+		.as_array()
+		.is_some_and(|deps| deps.iter().any(|d| d["name"] == "ink" && d["kind"].is_null()));
+	if !is_ink {
+		return Err(format!(
+			"{name} ({}) does not depend on `ink`: not an ink! contract",
+			manifest.display()
+		));
+	}
 	let workspace_root =
 		metadata["workspace_root"].as_str().ok_or("cargo metadata names no workspace root")?;
+	let lib_name = crate::contract_manifest::library_target(package)?["name"]
+		.as_str()
+		.unwrap_or(&name)
+		.to_string();
 	let info = crate::contract_metadata::PackageInfo {
 		version: package["version"].as_str().unwrap_or("0.1.0").to_string(),
 		authors: package["authors"]
@@ -167,8 +208,10 @@ fn package_of(manifest: &Path) -> Result<(crate::contract_metadata::PackageInfo,
 			.map(|a| a.iter().filter_map(|a| a.as_str().map(String::from)).collect())
 			.unwrap_or_default(),
 		license: package["license"].as_str().map(String::from),
-		dir: manifest.parent().map(Path::to_path_buf).unwrap_or_default(),
+		standalone_manifest: crate::contract_manifest::standalone_manifest(package)?,
+		features,
 		lockfile: Path::new(workspace_root).join("Cargo.lock"),
+		lib_name,
 		name,
 	};
 	Ok((info, PathBuf::from(target_dir)))

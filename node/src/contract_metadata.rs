@@ -2,10 +2,10 @@
 //!
 //! ink! 5's codegen defines `__ink_generate_metadata()` in every contract built with `std`;
 //! cargo-contract links the contract into a small host program that calls it and wraps the
-//! result in its `contract-metadata` envelope. This does the same: it writes that program (a
-//! crate depending on the user's contract by path) under the target directory, runs it with
-//! cargo, and gets `<name>.json` as cargo-contract 5 writes it, which polkadot.js and
-//! cargo-contract read.
+//! result in its `contract-metadata` envelope. This does the same: it writes that program under
+//! the target directory, depending on the contract through a manifest that stands alone
+//! ([`crate::contract_manifest`]: any crate type, any workspace), runs it with cargo, and gets
+//! `<name>.json` as cargo-contract 5 writes it, which polkadot.js and cargo-contract read.
 
 use std::{
 	path::{Path, PathBuf},
@@ -15,11 +15,17 @@ use std::{
 /// What the metadata says about the contract's package (from `cargo metadata`).
 pub struct PackageInfo {
 	pub name: String,
+	/// The name of its library target (the `.wasm` file's stem): the package name with `-` as
+	/// `_`, unless `[lib] name` says otherwise.
+	pub lib_name: String,
 	pub version: String,
 	pub authors: Vec<String>,
 	pub license: Option<String>,
-	/// The directory of the contract's Cargo.toml.
-	pub dir: PathBuf,
+	/// The package as a manifest that stands alone, its library an `rlib`
+	/// ([`crate::contract_manifest`]): what the host program links.
+	pub standalone_manifest: String,
+	/// Features to enable besides `std` (`--features`).
+	pub features: Vec<String>,
 	/// The Cargo.lock of the contract's workspace (written by the contract's build): the ink!
 	/// version to link, and the versions to pin.
 	pub lockfile: PathBuf,
@@ -45,7 +51,7 @@ extern crate contract;
 use blake2::{digest::consts::U32, Blake2b, Digest};
 use contract_metadata::{
 	CodeHash, Compiler, Contract, ContractMetadata, Language, Source, SourceCompiler,
-	SourceLanguage,
+	SourceLanguage, SourceWasm,
 };
 
 extern "Rust" {
@@ -58,10 +64,16 @@ fn version(v: &str) -> semver::Version {
 
 fn main() {
 	let args: Vec<String> = std::env::args().collect();
-	let [_, wasm, out, name, pkg_version, authors, license, ink_version, rustc] = &args[..] else {
-		panic!("usage: <wasm> <out.json> <name> <version> <authors> <license> <ink> <rustc>");
+	let [_, wasm, debug_wasm, out, bundle, debug_bundle, name, pkg_version, authors, license, ink_version, rustc] =
+		&args[..]
+	else {
+		panic!(
+			"usage: <wasm> <debug.wasm> <out.json> <out.contract> <out.debug.contract> <name> \
+			 <version> <authors> <license> <ink> <rustc>"
+		);
 	};
 	let wasm = std::fs::read(wasm).expect("the built module");
+	let debug_wasm = std::fs::read(debug_wasm).expect("the built debug module");
 	// SAFETY: ink! 5 codegen defines it in the linked contract with exactly this signature.
 	let project = unsafe { __ink_generate_metadata() };
 	let abi = match serde_json::to_value(&project).expect("ink! metadata serialises") {
@@ -71,19 +83,37 @@ fn main() {
 	let hash = CodeHash(Blake2b::<U32>::digest(&wasm).into());
 	let language = SourceLanguage::new(Language::Ink, version(ink_version));
 	let compiler = SourceCompiler::new(Compiler::RustC, version(rustc));
+	let authors: Vec<String> = authors.split('\n').filter(|a| !a.is_empty()).map(String::from).collect();
 	let mut contract = Contract::builder();
+	// Cargo has made `authors` optional; the builder insists on one, so a placeholder goes in
+	// and comes out again below.
+	let placeholder = authors.is_empty();
 	contract
 		.name(name.clone())
 		.version(version(pkg_version))
-		.authors(authors.split('\n').filter(|a| !a.is_empty()).map(String::from).collect::<Vec<_>>());
+		.authors(if placeholder { vec![String::from("-")] } else { authors });
 	if !license.is_empty() {
 		contract.license(license.clone());
 	}
 	let contract = contract.build().expect("the contract section is complete");
 	let source = Source::new(None, hash, language, compiler, None);
-	let metadata = ContractMetadata::new(source, contract, None, None, abi);
+	let mut metadata = ContractMetadata::new(source, contract, None, None, abi);
+	// As cargo-contract 5 writes them: `<name>.json` pretty, without the code; the bundles
+	// `<name>.contract` compact, with it (and the debug bundle with the debug build's code).
+	let without_authors = |json: String| {
+		if !placeholder {
+			return json;
+		}
+		json.replacen("\"authors\": [\n      \"-\"\n    ]", "\"authors\": []", 1)
+			.replacen("\"authors\":[\"-\"]", "\"authors\":[]", 1)
+	};
 	let json = serde_json::to_string_pretty(&metadata).expect("metadata serialises");
-	std::fs::write(out, json + "\n").expect("the output file is writable");
+	std::fs::write(out, without_authors(json)).expect("the output file is writable");
+	for (code, bundle) in [(&wasm, bundle), (&debug_wasm, debug_bundle)] {
+		metadata.source.wasm = Some(SourceWasm::new(code.clone()));
+		let json = serde_json::to_string(&metadata).expect("metadata serialises");
+		std::fs::write(bundle, without_authors(json)).expect("the bundle file is writable");
+	}
 }
 "#;
 
@@ -97,7 +127,7 @@ edition = "2021"
 publish = false
 
 [dependencies]
-contract = {{ package = "{name}", path = "{dir}", default-features = false, features = ["std"] }}
+contract = {{ package = "{name}", path = "contract", default-features = false, features = {features} }}
 ink = {{ version = "={ink}", default-features = false, features = ["std"] }}
 contract-metadata = "5"
 blake2 = "0.10"
@@ -107,7 +137,12 @@ serde_json = "1"
 [workspace]
 "#,
 		name = info.name,
-		dir = info.dir.display(),
+		features = serde_json::to_string(
+			&std::iter::once("std")
+				.chain(info.features.iter().map(String::as_str))
+				.collect::<Vec<_>>()
+		)
+		.expect("strings serialise"),
 		ink = ink_version,
 	)
 }
@@ -125,14 +160,25 @@ fn rustc_version() -> Result<String, String> {
 		.ok_or_else(|| format!("unexpected `rustc --version`: {text}"))
 }
 
-/// Writes `<out_dir>/<name>.json` for the contract module `wasm`, building the host program
-/// under `target_dir/callisto/`.
+/// What [`generate`] writes.
+pub struct MetadataFiles {
+	/// `<name>.json`: the metadata, as polkadot.js and cargo-contract read it beside a module.
+	pub json: PathBuf,
+	/// `<name>.contract`: the metadata with the deployable code, as cargo-contract bundles it.
+	pub bundle: PathBuf,
+	/// `<name>.debug.contract`: the same with the debug build's code (so the chain keeps DWARF).
+	pub debug_bundle: PathBuf,
+}
+
+/// Writes `<out_dir>/<name>.json` and the bundles for the contract modules `wasm` and
+/// `debug_wasm`, building the host program under `target_dir/callisto/`.
 pub fn generate(
 	info: &PackageInfo,
 	wasm: &Path,
+	debug_wasm: &Path,
 	out_dir: &Path,
 	target_dir: &Path,
-) -> Result<PathBuf, String> {
+) -> Result<MetadataFiles, String> {
 	let ink_version = locked_ink_version(&info.lockfile).ok_or_else(|| {
 		format!("{} names no `ink` package: is this an ink! contract?", info.lockfile.display())
 	})?;
@@ -147,6 +193,10 @@ pub fn generate(
 		std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 	};
 	write(gen_dir.join("Cargo.toml"), &cargo_toml(info, &ink_version))?;
+	let contract_dir = gen_dir.join("contract");
+	std::fs::create_dir_all(&contract_dir)
+		.map_err(|e| format!("cannot create {}: {e}", contract_dir.display()))?;
+	write(contract_dir.join("Cargo.toml"), &info.standalone_manifest)?;
 	write(src.join("main.rs"), MAIN_RS)?;
 	let lock = gen_dir.join("Cargo.lock");
 	if !lock.exists() {
@@ -155,7 +205,11 @@ pub fn generate(
 			.map_err(|e| format!("cannot copy {}: {e}", info.lockfile.display()))?;
 	}
 
-	let out = out_dir.join(format!("{}.json", info.name));
+	let files = MetadataFiles {
+		json: out_dir.join(format!("{}.json", info.name)),
+		bundle: out_dir.join(format!("{}.contract", info.name)),
+		debug_bundle: out_dir.join(format!("{}.debug.contract", info.name)),
+	};
 	let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 		.args(["run", "--quiet", "--manifest-path"])
 		.arg(gen_dir.join("Cargo.toml"))
@@ -164,8 +218,8 @@ pub fn generate(
 		.env_remove("RUSTFLAGS")
 		.env_remove("CARGO_ENCODED_RUSTFLAGS")
 		.arg("--")
-		.arg(wasm)
-		.arg(&out)
+		.args([wasm, debug_wasm])
+		.args([&files.json, &files.bundle, &files.debug_bundle])
 		.args([&info.name, &info.version, &info.authors.join("\n")])
 		.arg(info.license.as_deref().unwrap_or(""))
 		.args([&ink_version, &rustc_version()?])
@@ -177,5 +231,5 @@ pub fn generate(
 			 --no-metadata to skip it"
 		));
 	}
-	Ok(out)
+	Ok(files)
 }

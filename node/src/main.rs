@@ -12,6 +12,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod contract_build;
+mod contract_manifest;
 mod contract_metadata;
 mod diagnostics;
 mod progress;

@@ -109,7 +109,12 @@ pub fn run() -> sc_cli::Result<()> {
 			})
 		}
 		Some(Subcommand::Contract(crate::contract_build::ContractCmd::Build(cmd))) => {
-			cmd.run().map_err(sc_cli::Error::Input)
+			// One plain line on failure, as `callisto trace` says it.
+			if let Err(message) = cmd.run() {
+				eprintln!("error: {message}");
+				std::process::exit(1);
+			}
+			Ok(())
 		}
 		Some(Subcommand::Trace(cmd)) => {
 			// A client of a running node: no runner, no logger; a plain message on failure

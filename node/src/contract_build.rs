@@ -80,9 +80,7 @@ impl BuildCmd {
 		let name = package.name.clone();
 		println!("callisto contract build: {name} ({})", manifest.display());
 
-		if Command::new("rustup").args(["target", "add", TARGET]).output().is_err() {
-			println!("  (rustup not found: make sure the {TARGET} target is installed)");
-		}
+		ensure_target()?;
 		let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
 		cargo
 			.args(["rustc", "--release", "--target", TARGET, "--no-default-features", "--lib"])
@@ -98,10 +96,7 @@ impl BuildCmd {
 			cargo.args(["--features", &wasm_features.join(",")]);
 		}
 		println!("  compiling for {TARGET} (line-table DWARF, no wasm-opt)...");
-		let status = cargo.status().map_err(|e| format!("cannot run cargo: {e}"))?;
-		if !status.success() {
-			return Err(format!("cargo failed ({status}); see its output above"));
-		}
+		run_showing_errors(&mut cargo, "the contract does not compile")?;
 
 		let artifact =
 			target_dir.join(TARGET).join("release").join(format!("{}.wasm", package.lib_name));
@@ -147,6 +142,72 @@ impl BuildCmd {
 		println!("  done in {:.1} s. Deploy either module.", start.elapsed().as_secs_f64());
 		Ok(())
 	}
+}
+
+/// Makes sure the toolchain can build for [`TARGET`]: adds it with rustup where there is one,
+/// else checks the sysroot has it.
+fn ensure_target() -> Result<(), String> {
+	if let Ok(output) = Command::new("rustup").args(["target", "add", TARGET]).output() {
+		if output.status.success() {
+			return Ok(());
+		}
+	}
+	let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+	let sysroot = Command::new(&rustc)
+		.args(["--print", "sysroot"])
+		.output()
+		.map_err(|e| format!("cannot run {rustc}: {e}; install Rust (https://rustup.rs)"))?;
+	let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
+	if Path::new(&sysroot).join("lib/rustlib").join(TARGET).is_dir() {
+		return Ok(());
+	}
+	let version = Command::new(&rustc).arg("--version").output().ok();
+	let version = version.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+	Err(format!(
+		"the Rust toolchain at {sysroot} ({}) cannot build for {TARGET}: run `rustup target \
+		 add {TARGET}` (Rust 1.84 or newer)",
+		version.as_deref().unwrap_or("unknown version")
+	))
+}
+
+/// Runs `command` (a cargo build), its output shown as it comes; if it fails, the error is
+/// `what` and the compiler's first error with its place, in one line (the whole output is above
+/// it).
+pub(crate) fn run_showing_errors(command: &mut Command, what: &str) -> Result<(), String> {
+	use std::io::{BufRead as _, Write as _};
+	let mut child = command
+		.stderr(std::process::Stdio::piped())
+		.spawn()
+		.map_err(|e| format!("cannot run cargo: {e}"))?;
+	let mut first_error: Option<String> = None;
+	let mut stderr = std::io::stderr();
+	if let Some(output) = child.stderr.take() {
+		for line in std::io::BufReader::new(output).lines().map_while(Result::ok) {
+			let _ = writeln!(stderr, "{line}");
+			match &mut first_error {
+				None if line.starts_with("error")
+					&& !line.starts_with("error: could not compile") =>
+				{
+					first_error = Some(line.clone());
+				}
+				Some(error) if !error.contains(" at ") => {
+					if let Some(place) = line.trim_start().strip_prefix("--> ") {
+						error.push_str(" at ");
+						error.push_str(place);
+					}
+				}
+				_ => {}
+			}
+		}
+	}
+	let status = child.wait().map_err(|e| format!("cannot wait for cargo: {e}"))?;
+	if status.success() {
+		return Ok(());
+	}
+	Err(match first_error {
+		Some(error) => format!("{what}: {error} (cargo's whole output is above)"),
+		None => format!("{what}: cargo failed ({status}); see its output above"),
+	})
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {

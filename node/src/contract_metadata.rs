@@ -210,7 +210,8 @@ pub fn generate(
 		bundle: out_dir.join(format!("{}.contract", info.name)),
 		debug_bundle: out_dir.join(format!("{}.debug.contract", info.name)),
 	};
-	let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+	let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+	cargo
 		.args(["run", "--quiet", "--manifest-path"])
 		.arg(gen_dir.join("Cargo.toml"))
 		.env("CARGO_TARGET_DIR", target_dir.join("callisto").join("metadata-gen-target"))
@@ -222,14 +223,10 @@ pub fn generate(
 		.args([&files.json, &files.bundle, &files.debug_bundle])
 		.args([&info.name, &info.version, &info.authors.join("\n")])
 		.arg(info.license.as_deref().unwrap_or(""))
-		.args([&ink_version, &rustc_version()?])
-		.status()
-		.map_err(|e| format!("cannot run cargo: {e}"))?;
-	if !status.success() {
-		return Err(format!(
-			"generating the metadata failed ({status}); see the output above, or pass \
-			 --no-metadata to skip it"
-		));
-	}
+		.args([&ink_version, &rustc_version()?]);
+	crate::contract_build::run_showing_errors(
+		&mut cargo,
+		"generating the metadata failed (--no-metadata skips it)",
+	)?;
 	Ok(files)
 }

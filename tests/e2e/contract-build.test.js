@@ -7,7 +7,7 @@
 // line. The user's files must be unchanged afterwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,34 @@ function build(manifest, out, name, extra = []) {
   const debugBundle = JSON.parse(read(`${name}.debug.contract`).toString());
   return { log, bundle, debugBundle, json: JSON.parse(read(`${name}.json`).toString()), wasm: read(`${name}.wasm`) };
 }
+
+/** Runs a build expected to fail; returns the last line it printed on stderr. */
+function failingBuild(manifest, out) {
+  const run = spawnSync(callistoBin(), ['contract', 'build', '--manifest-path', manifest, '--out-dir', out], {
+    env: { ...process.env, CARGO_TARGET_DIR: TARGET },
+    encoding: 'utf8',
+    timeout: 1_500_000,
+  });
+  assert.notEqual(run.status, 0, `${manifest} must not build:\n${run.stdout}`);
+  return run.stderr.trim().split('\n').at(-1);
+}
+
+test('callisto contract build says in one line why a project does not build', { timeout: 1_800_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'callisto contract build '));
+  try {
+    cpSync(PROJECTS, dir, { recursive: true });
+    const notInk = failingBuild(join(dir, 'not-ink/Cargo.toml'), join(dir, 'out'));
+    assert.match(notInk, /not-ink \(.*not-ink\/Cargo\.toml\) does not depend on `ink`: not an ink! contract$/, notInk);
+    const source = join(dir, 'broken/src/lib.rs');
+    const line = readFileSync(source, 'utf8').split('\n').findIndex((l) => l.includes('// ERROR')) + 1;
+    const broken = failingBuild(join(dir, 'broken/Cargo.toml'), join(dir, 'out'));
+    assert.match(broken, new RegExp(`the contract does not compile: error\\[E0425\\]: cannot find value \`missing\` in this scope at .*src/lib\\.rs:${line}:\\d+ \\(cargo's whole output is above\\)$`), broken);
+    const missing = failingBuild(join(dir, 'no-such-project/Cargo.toml'), join(dir, 'out'));
+    assert.match(missing, /cannot read .*no-such-project\/Cargo\.toml: .*--manifest-path/, missing);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('callisto contract build builds every project layout into bundles that deploy and locate traps', { timeout: 1_800_000 }, async () => {
   await cryptoWaitReady();

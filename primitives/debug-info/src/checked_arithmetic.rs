@@ -32,6 +32,13 @@ impl DebugInfo {
 		while !reader.eof() {
 			let offset = reader.original_position() as u32;
 			let Ok(operator) = reader.read() else { break };
+			let is_call = matches!(operator, Operator::Call { .. });
+			// The position first: a line-table lookup is cheaper than naming a callee.
+			if (!is_call && instruction_check(&operator).is_none())
+				|| self.position(offset) != Some(position)
+			{
+				continue;
+			}
 			let check = match operator {
 				Operator::Call { function_index } => module
 					.body_start(function_index)
@@ -39,10 +46,8 @@ impl DebugInfo {
 					.and_then(|name| builtin_check(&name)),
 				operator => instruction_check(&operator),
 			};
-			if check.is_some() && self.position(offset) == Some(position) {
-				overflow |= check == Some(CheckedArithmetic::Overflow);
-				division |= check == Some(CheckedArithmetic::DivisionByZero);
-			}
+			overflow |= check == Some(CheckedArithmetic::Overflow);
+			division |= check == Some(CheckedArithmetic::DivisionByZero);
 		}
 		match (overflow, division) {
 			(true, false) => Some(CheckedArithmetic::Overflow),

@@ -27,34 +27,33 @@ use frame_support::traits::Get;
 use sp_runtime::DispatchError;
 use sp_sandbox::{HostCallContext, HostError, Memory, ReturnValue, TrapKind, Value};
 
-/// The source frames of a trap in the code `code_hash`, from the DWARF the chain keeps of it
+/// The source frames of a trap backtrace (`offsets`), from the DWARF the chain keeps of the code
 /// (empty without).
-fn symbolicate<T: Config>(
-	code_hash: &crate::CodeHash<T>,
+fn symbolicate(
+	dwarf: Option<&callisto_debug_info::DwarfSections>,
 	offsets: &[u32],
 ) -> Vec<callisto_debug_info::SourceFrame> {
-	if offsets.is_empty() {
-		return Vec::new();
-	}
-	match crate::DebugInfoOf::<T>::get(code_hash) {
-		Some(dwarf) => callisto_debug_info::contract_debug::symbolicate_dwarf(
-			dwarf.code_start,
-			dwarf.code_end,
-			&dwarf.sections,
-			offsets.to_vec(),
-		),
-		None => Vec::new(),
+	match dwarf {
+		Some(dwarf) if !offsets.is_empty() => {
+			callisto_debug_info::contract_debug::symbolicate_dwarf(
+				dwarf.code_start,
+				dwarf.code_end,
+				&dwarf.sections,
+				offsets.to_vec(),
+			)
+		}
+		_ => Vec::new(),
 	}
 }
 
-/// What a panic without a message was checking, read from `code` (the stripped module
-/// `code_hash`) where the contract called the panic and the DWARF the chain keeps of it.
-fn checked_arithmetic<T: Config>(
-	code_hash: &crate::CodeHash<T>,
+/// What a panic without a message was checking, read from `code` (the stripped module) where
+/// the contract called the panic and the DWARF the chain keeps of it.
+fn checked_arithmetic(
+	dwarf: Option<&callisto_debug_info::DwarfSections>,
 	code: &[u8],
 	offsets: &[u32],
 ) -> Option<callisto_debug_info::CheckedArithmetic> {
-	let dwarf = crate::DebugInfoOf::<T>::get(code_hash)?;
+	let dwarf = dwarf?;
 	callisto_debug_info::contract_debug::checked_arithmetic(
 		dwarf.code_start,
 		dwarf.code_end,
@@ -312,7 +311,10 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 			Err(SandboxError::Trap(trap)) => trap.frames.clone(),
 			_ => Vec::new(),
 		};
-		let frames = symbolicate::<E::T>(code_hash, &offsets);
+		// One read of the chain's DWARF serves the frames and, for a folded panic, its check.
+		let dwarf =
+			if offsets.is_empty() { None } else { crate::DebugInfoOf::<E::T>::get(code_hash) };
+		let frames = symbolicate(dwarf.as_ref(), &offsets);
 		let (trap, result) = match (outcome, reason) {
 			(_, Some(TrapReason::SupervisorError(error))) => {
 				let trap = if error == Error::<E::T>::OutOfGas.into() {
@@ -328,7 +330,7 @@ impl<'a, E: Ext + 'a> Runtime<'a, E> {
 			(Err(SandboxError::Trap(trap)), _) => {
 				let info =
 					TrapInfo::from_engine(trap.kind, self.last_message.as_deref(), &frames, || {
-						checked_arithmetic::<E::T>(code_hash, code, &offsets)
+						checked_arithmetic(dwarf.as_ref(), code, &offsets)
 					});
 				(info, Err(Error::<E::T>::ContractTrapped.into()))
 			}
